@@ -1,0 +1,1 @@
+"""Content loaded from data/: the helpline directory and translations."""

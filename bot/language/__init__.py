@@ -1,0 +1,1 @@
+"""Language: detection, segmentation, diacritic folding and term matching."""

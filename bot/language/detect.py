@@ -1,0 +1,285 @@
+"""Language detection for short chat messages in our six languages.
+
+How a message is judged:
+
+1. No letters (emoji, numbers): no language, undecided.
+2. Thai or Lao letters: the script decides (Unicode blocks), also with English
+   words mixed in. langdetect has no Lao profile, so the script is the only way.
+3. Latin script: a character n-gram naive Bayes model trained on our own NLU
+   data (labelled by language; Vietnamese also learnt without diacritics) is
+   blended with langdetect limited to English, Tagalog, Vietnamese and
+   Indonesian (seeded, so deterministic). Indonesian counts as Malay, as the
+   product answers Indonesian in Malay. Letters only Vietnamese uses settle it.
+4. `decided` is false when the message is too short or too unsure to change the
+   conversation's language: fewer than two words that are not shared chat words
+   ("ok", "hi", "lol", "thanks"...), or a low confidence.
+
+Pure: must not import Rasa.
+"""
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Optional
+
+from bot.language.scripts import fold, has_vietnamese_letters, script_counts
+from bot.language.segment import words
+from bot.languages import LATIN_CODES
+
+# Words typed the same way in every language we serve; they say nothing about
+# which language a person writes in.
+SHARED_CHAT_WORDS = frozenset(
+    (
+        "ok okay oke okie k kk hi hii hello helo hey hai yo hmm hm huh lol haha "
+        "hahaha wow omg pls plz please thx tq ty thanks thank bye byebye sorry sori "
+        "yes yeah ya yup no nope nah idk brb gg ig fb tiktok insta snap line zalo "
+        "viber whatsapp telegram discord x messenger "
+    ).split()
+)
+
+# langdetect profiles we load, and what each one counts as.
+LANGDETECT_PROFILES = {"en": "en", "tl": "tl", "vi": "vi", "id": "ms"}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The language of one message.
+
+    Attributes:
+        code: Best guess among our six codes; None only without any letter.
+        confidence: Between 0 and 1.
+        decided: Whether the message is clear enough to change the
+            conversation's language.
+    """
+
+    code: Optional[str]
+    confidence: float
+    decided: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the parse-output form: {"code", "confidence", "decided"}."""
+        return {
+            "code": self.code,
+            "confidence": round(self.confidence, 3),
+            "decided": self.decided,
+        }
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """Thresholds of the detector (see `LanguageDetector.get_default_config`).
+
+    Attributes:
+        min_words: Words other than shared chat words needed to decide.
+        min_confidence: Confidence needed to decide.
+        langdetect_weight: Share of langdetect in the blend for Latin script.
+    """
+
+    min_words: int = 2
+    min_confidence: float = 0.7
+    langdetect_weight: float = 0.25
+
+
+def features(text: str) -> Counter[str]:
+    """Return the features the n-gram model sees in a Latin-script text.
+
+    Every word gives itself (folded: lower case, no diacritics) and its folded
+    character 1- to 4-grams with word boundaries; a word with diacritics also
+    gives its original character 1- to 3-grams, so "bị" and "bi" both count as
+    Vietnamese evidence.
+    """
+    found: Counter[str] = Counter()
+    for word in words(text):
+        raw = word.text.lower()
+        folded = fold(raw)
+        found["w:" + folded] += 1
+        padded = f" {folded} "
+        for n in range(1, 5):
+            for i in range(len(padded) - n + 1):
+                found["c:" + padded[i : i + n]] += 1
+        if raw != folded:
+            padded_raw = f" {raw} "
+            for n in range(1, 4):
+                for i in range(len(padded_raw) - n + 1):
+                    found["r:" + padded_raw[i : i + n]] += 1
+    return found
+
+
+class NgramModel:
+    """Multinomial naive Bayes over `features`, small enough to store as JSON."""
+
+    def __init__(
+        self,
+        log_priors: Mapping[str, float],
+        log_likelihoods: Mapping[str, Mapping[str, float]],
+        log_unseen: Mapping[str, float],
+    ) -> None:
+        self.log_priors = dict(log_priors)
+        self.log_likelihoods = {c: dict(v) for c, v in log_likelihoods.items()}
+        self.log_unseen = dict(log_unseen)
+
+    @classmethod
+    def fit(
+        cls, examples: Iterable[tuple[str, str]], alpha: float = 0.1
+    ) -> "NgramModel":
+        """Train on (text, language code) pairs.
+
+        Vietnamese examples are also learnt without their diacritics, because
+        that is how many people type them.
+        """
+        counts: dict[str, Counter[str]] = {}
+        docs: Counter[str] = Counter()
+        for text, code in examples:
+            variants = {text, fold(text)} if code == "vi" else {text}
+            for variant in variants:
+                counts.setdefault(code, Counter()).update(features(variant))
+                docs[code] += 1
+        vocabulary = set().union(*counts.values()) if counts else set()
+        total_docs = sum(docs.values())
+        log_priors = {c: math.log(n / total_docs) for c, n in docs.items()}
+        log_likelihoods, log_unseen = {}, {}
+        for code, counter in counts.items():
+            denominator = sum(counter.values()) + alpha * (len(vocabulary) + 1)
+            log_likelihoods[code] = {
+                f: math.log((n + alpha) / denominator) for f, n in counter.items()
+            }
+            log_unseen[code] = math.log(alpha / denominator)
+        return cls(log_priors, log_likelihoods, log_unseen)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Return a probability per language (empty for a text without words)."""
+        found = features(text)
+        if not found or not self.log_priors:
+            return {}
+        known = [f for f in found if any(f in v for v in self.log_likelihoods.values())]
+        if not known:
+            return {}
+        scores = {}
+        for code, prior in self.log_priors.items():
+            table, unseen = self.log_likelihoods[code], self.log_unseen[code]
+            scores[code] = prior + sum(found[f] * table.get(f, unseen) for f in known)
+        # Naive Bayes is overconfident on many correlated n-grams: temper the
+        # scores by the number of features so the confidence means something.
+        temper = math.sqrt(sum(found[f] for f in known))
+        top = max(scores.values())
+        exp = {c: math.exp((s - top) / temper) for c, s in scores.items()}
+        total = sum(exp.values())
+        return {c: v / total for c, v in exp.items()}
+
+    def to_json(self) -> str:
+        """Serialise the model."""
+        return json.dumps(
+            {
+                "log_priors": self.log_priors,
+                "log_likelihoods": self.log_likelihoods,
+                "log_unseen": self.log_unseen,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "NgramModel":
+        """Load a model written by `to_json`."""
+        data = json.loads(text)
+        return cls(data["log_priors"], data["log_likelihoods"], data["log_unseen"])
+
+
+@lru_cache(maxsize=1)
+def _langdetect_factory() -> Any:
+    """Load langdetect with only our profiles, seeded for determinism."""
+    import os
+
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    profiles = []
+    for name in LANGDETECT_PROFILES:
+        with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
+            profiles.append(handle.read())
+    factory.load_json_profile(profiles)
+    factory.seed = 0
+    return factory
+
+
+def langdetect_probabilities(text: str) -> dict[str, float]:
+    """Return langdetect's probabilities mapped to our codes (Indonesian -> ms)."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _langdetect_factory().create()
+    detector.append(text)
+    try:
+        ranked = detector.get_probabilities()
+    except LangDetectException:
+        return {}
+    result: dict[str, float] = {}
+    for item in ranked:
+        code = LANGDETECT_PROFILES[item.lang]
+        result[code] = result.get(code, 0.0) + item.prob
+    return result
+
+
+def _latin_probabilities(
+    text: str, model: Optional[NgramModel], settings: DetectorSettings
+) -> dict[str, float]:
+    learnt = model.probabilities(text) if model else {}
+    library = langdetect_probabilities(text)
+    if not learnt:
+        blended = library
+    elif not library:
+        blended = learnt
+    else:
+        weight = settings.langdetect_weight
+        blended = {
+            code: (1 - weight) * learnt.get(code, 0.0) + weight * library.get(code, 0.0)
+            for code in LATIN_CODES
+        }
+    if has_vietnamese_letters(text):
+        blended = {code: (0.95 if code == "vi" else 0.05 / 3) for code in LATIN_CODES}
+    return blended
+
+
+def detect(
+    text: str,
+    model: Optional[NgramModel] = None,
+    settings: DetectorSettings = DetectorSettings(),
+) -> Detection:
+    """Detect the language of one chat message.
+
+    Args:
+        text: The message as typed.
+        model: The n-gram model trained on our data; without it langdetect alone
+            judges Latin script.
+        settings: Thresholds for `decided`.
+
+    Returns:
+        The detection; see the module docstring for the rules.
+    """
+    letters = script_counts(text)
+    if not letters:
+        return Detection(None, 0.0, False)
+    message_words = words(text)
+    content_words = [
+        w
+        for w in message_words
+        if fold(w.text) not in SHARED_CHAT_WORDS and not w.text.isdigit()
+    ]
+    southeast = letters["thai"] + letters["lao"]
+    if southeast >= 2 or (southeast and southeast >= letters["latin"]):
+        script = "thai" if letters["thai"] >= letters["lao"] else "lao"
+        code = "th" if script == "thai" else "lo"
+        confidence = letters[script] / southeast
+        own_words = [w for w in content_words if w.script in ("thai", "lao")]
+        decided = len(own_words) >= settings.min_words
+        return Detection(code, confidence, decided)
+    probabilities = _latin_probabilities(text, model, settings)
+    if not probabilities:
+        return Detection("en", 0.0, False)
+    code, confidence = max(probabilities.items(), key=lambda item: item[1])
+    decided = (
+        len(content_words) >= settings.min_words
+        and confidence >= settings.min_confidence
+    )
+    return Detection(code, confidence, decided)

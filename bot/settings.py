@@ -1,0 +1,70 @@
+"""`Settings`: the only reader of the environment.
+
+Every process (Rasa server, action server, launcher, tests) builds one
+`Settings` from the environment and passes it on; no other module reads
+os.environ. Variables are listed in .env.example. Pure: must not import Rasa.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings.
+
+    Attributes:
+        data_dir: Folder holding helplines.yml, translations/ and safety/.
+        rasa_host: Interface the Rasa server binds (127.0.0.1 keeps the HTTP API local).
+        rasa_port: Port of the Rasa server (REST, socket.io, web chat, HTTP API).
+        actions_port: Port of the action server.
+        tracker_db: SQLite file of the default tracker store.
+        model_dir: Where trained models are kept.
+    """
+
+    data_dir: Path = ROOT / "data"
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    tracker_db: Path = ROOT / "var" / "rasa.db"
+    model_dir: Path = ROOT / "models"
+
+    @property
+    def helplines_path(self) -> Path:
+        """The helpline directory file."""
+        return self.data_dir / "helplines.yml"
+
+    def child_environment(self) -> dict[str, str]:
+        """The environment for child processes (Rasa and action server).
+
+        endpoints.yml reads ACTIONS_PORT and TRACKER_DB; Rasa refuses to start
+        when a variable it names is unset, so they are always passed on.
+        """
+        return {
+            **os.environ,
+            "BOT_DATA_DIR": str(self.data_dir),
+            "RASA_HOST": self.rasa_host,
+            "RASA_PORT": str(self.rasa_port),
+            "ACTIONS_PORT": str(self.actions_port),
+            "TRACKER_DB": str(self.tracker_db),
+            "MODEL_DIR": str(self.model_dir),
+        }
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
+        """Build settings from environment variables, with safe local defaults."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            data_dir=Path(env.get("BOT_DATA_DIR", str(defaults.data_dir))),
+            rasa_host=env.get("RASA_HOST", defaults.rasa_host),
+            rasa_port=int(env.get("RASA_PORT", defaults.rasa_port)),
+            actions_port=int(env.get("ACTIONS_PORT", defaults.actions_port)),
+            tracker_db=Path(env.get("TRACKER_DB", str(defaults.tracker_db))),
+            model_dir=Path(env.get("MODEL_DIR", str(defaults.model_dir))),
+        )

@@ -1,0 +1,191 @@
+"""`make evaluate`: NLU figures per language on the held-out sets in tests/nlu/.
+
+For each `tests/nlu/<lang>.yml` (held-out messages, never trained on; `id.yml`
+holds Indonesian, which must be understood and answered as Malay) it parses
+every message with the trained model and writes to results/:
+
+- summary.md: per language intent accuracy, macro-F1, language-detection
+  accuracy, crisis recall and false-positive rate (the README copies this table);
+- intent_report_<lang>.json: per-intent precision, recall, F1 (scikit-learn);
+- confusion_<lang>.csv and confusion_<lang>.png: intent confusion matrices;
+- errors_<lang>.txt: every misclassified message, to improve the data.
+"""
+
+import argparse
+import asyncio
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.content.nlu_data import Example, read_examples  # noqa: E402
+
+CRISIS = {"crisis_self_harm", "immediate_danger"}
+# Held-out files and the language their messages must be detected as.
+EXPECTED_LANGUAGE = {
+    "en": "en",
+    "tl": "tl",
+    "ms": "ms",
+    "vi": "vi",
+    "th": "th",
+    "lo": "lo",
+    "id": "ms",
+}
+
+
+def latest_model(path: Path) -> Path:
+    """The newest model file in a folder (or the file itself)."""
+    if path.is_file():
+        return path
+    models = sorted(path.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit(f"no model in {path}: run `make train` first")
+    return models[-1]
+
+
+async def parse_all(
+    model: Path, sets: dict[str, list[Example]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Parse every example of every set with the trained model (loaded once)."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    return {
+        name: [await agent.parse_message(example.text) for example in examples]
+        for name, examples in sets.items()
+    }
+
+
+def crisis_figures(gold: list[str], predicted: list[str]) -> tuple[float, float]:
+    """(recall of crisis messages as either crisis intent, share of others flagged)."""
+    crisis = [p in CRISIS for g, p in zip(gold, predicted, strict=True) if g in CRISIS]
+    others = [
+        p in CRISIS for g, p in zip(gold, predicted, strict=True) if g not in CRISIS
+    ]
+    recall = sum(crisis) / len(crisis) if crisis else float("nan")
+    false_positive = sum(others) / len(others) if others else float("nan")
+    return recall, false_positive
+
+
+def write_confusion(
+    out: Path, name: str, gold: list[str], predicted: list[str]
+) -> None:
+    """Confusion matrix as CSV and PNG."""
+    from sklearn.metrics import confusion_matrix
+
+    labels = sorted(set(gold) | set(predicted))
+    matrix = confusion_matrix(gold, predicted, labels=labels)
+    with open(
+        out / f"confusion_{name}.csv", "w", newline="", encoding="utf-8"
+    ) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["gold \\ predicted", *labels])
+        for label, row in zip(labels, matrix, strict=True):
+            writer.writerow([label, *row.tolist()])
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(12, 11))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    axes.set_yticks(range(len(labels)), labels, fontsize=7)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("gold")
+    axes.set_title(f"Intent confusion, held-out {name}")
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            if value:
+                axes.text(j, i, str(value), ha="center", va="center", fontsize=6)
+    figure.tight_layout()
+    figure.savefig(out / f"confusion_{name}.png", dpi=110)
+    plt.close(figure)
+
+
+def evaluate(model: Path, data: Path, out: Path) -> str:
+    """Evaluate every held-out file; returns the summary table (Markdown)."""
+    from sklearn.metrics import classification_report, f1_score
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows, total = [], {"n": 0, "intent": 0, "language": 0}
+    started = time.monotonic()
+    sets = {
+        name: read_examples(data / f"{name}.yml", expected)
+        for name, expected in EXPECTED_LANGUAGE.items()
+        if (data / f"{name}.yml").exists()
+    }
+    parsed_sets = asyncio.run(parse_all(model, sets))
+    for name, examples in sets.items():
+        expected, parsed = EXPECTED_LANGUAGE[name], parsed_sets[name]
+        gold = [e.intent for e in examples]
+        predicted = [p["intent"]["name"] for p in parsed]
+        languages = [(p.get("language") or {}).get("code") for p in parsed]
+        accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
+        macro_f1 = f1_score(gold, predicted, average="macro", zero_division=0)
+        language_accuracy = sum(code == expected for code in languages) / len(languages)
+        recall, false_positive = crisis_figures(gold, predicted)
+        report = classification_report(
+            gold, predicted, output_dict=True, zero_division=0
+        )
+        (out / f"intent_report_{name}.json").write_text(json.dumps(report, indent=2))
+        write_confusion(out, name, gold, predicted)
+        with open(out / f"errors_{name}.txt", "w", encoding="utf-8") as handle:
+            for example, guess, code in zip(
+                examples, predicted, languages, strict=True
+            ):
+                if guess != example.intent or code != expected:
+                    handle.write(f"{example.intent}\t{guess}\t{code}\t{example.text}\n")
+        rows.append(
+            (
+                name,
+                len(gold),
+                accuracy,
+                macro_f1,
+                language_accuracy,
+                recall,
+                false_positive,
+            )
+        )
+        total["n"] += len(gold)
+        total["intent"] += round(accuracy * len(gold))
+        total["language"] += round(language_accuracy * len(gold))
+    lines = [
+        "| held-out set | messages | intent accuracy | macro-F1 | language detection "
+        "| crisis recall | crisis false positives |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, n, *figures in rows:
+        lines.append(
+            f"| {name} | {n} | " + " | ".join(f"{x:.3f}" for x in figures) + " |"
+        )
+    if total["n"]:
+        lines.append(
+            f"| **all** | {total['n']} | {total['intent'] / total['n']:.3f} | | "
+            f"{total['language'] / total['n']:.3f} | | |"
+        )
+    summary = "\n".join(lines)
+    elapsed = time.monotonic() - started
+    (out / "summary.md").write_text(
+        f"Model: {model.name}\n\n{summary}\n\n({elapsed:.0f} s)\n", encoding="utf-8"
+    )
+    return summary
+
+
+def main() -> None:
+    """Command line: --model models --data tests/nlu --out results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "models")
+    parser.add_argument("--data", type=Path, default=ROOT / "tests" / "nlu")
+    parser.add_argument("--out", type=Path, default=ROOT / "results")
+    args = parser.parse_args()
+    print(evaluate(latest_model(args.model), args.data, args.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.helplines import ActionShowHelplines, ActionShowReportRoutes
+from tests.conftest import make_tracker
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+async def test_unknown_country_is_asked_for(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = await ActionShowHelplines().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == ["utter_ask_country"]
+    assert events == [SlotSet("awaiting_country", "helplines")]
+
+
+async def test_known_country_lists_its_helplines(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"country": "MY", "language": "en"})
+    events = await ActionShowHelplines().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_helplines"
+    assert message["country_name"] == "Malaysia"
+    assert "Talian Kasih: 15999" in message["helpline_list"]
+    assert "999" in message["helpline_list"]
+    assert events == [SlotSet("awaiting_country", None)]
+
+
+async def test_country_without_entry_gets_international_services(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    await ActionShowReportRoutes().run(
+        dispatcher, make_tracker(slots={"country": "JP"}), domain
+    )
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_no_local_helplines"
+    assert "report.cybertip.org" in message["helpline_list"]
+
+
+async def test_report_routes_for_thailand(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    await ActionShowReportRoutes().run(
+        dispatcher, make_tracker(slots={"country": "TH"}), domain
+    )
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_report_routes"
+    assert "report.thaihotline.org" in message["helpline_list"]
+    assert "1669" not in message["helpline_list"]
+
+
+async def test_report_routes_ask_for_the_country_and_remember_why(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = await ActionShowReportRoutes().run(dispatcher, make_tracker(), domain)
+    assert events == [SlotSet("awaiting_country", "report")]

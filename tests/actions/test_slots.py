@@ -1,0 +1,45 @@
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.slots import ValidateSlotMappings
+from tests.conftest import make_tracker
+
+
+async def run(domain: dict[str, Any], **tracker: Any) -> list[Any]:
+    return await ValidateSlotMappings().run(
+        CollectingDispatcher(), make_tracker(**tracker), domain
+    )
+
+
+async def test_first_message_sets_the_language(domain: dict[str, Any]) -> None:
+    events = await run(
+        domain, text="hi", language={"code": "en", "confidence": 0.5, "decided": False}
+    )
+    assert SlotSet("language", "en") in events
+
+
+async def test_undecided_message_keeps_vietnamese(domain: dict[str, Any]) -> None:
+    events = await run(
+        domain,
+        slots={"language": "vi"},
+        text="ok",
+        language={"code": "en", "confidence": 0.9, "decided": False},
+    )
+    assert not [e for e in events if e["name"] == "language"]
+
+
+async def test_change_language_request_sets_and_marks_chosen(
+    domain: dict[str, Any],
+) -> None:
+    events = await run(
+        domain,
+        slots={"language": "en"},
+        intent="change_language",
+        text="can we talk in tagalog",
+        entities=[{"entity": "language", "value": "tl"}],
+        language={"code": "en", "confidence": 0.99, "decided": True},
+    )
+    assert SlotSet("language", "tl") in events
+    assert SlotSet("language_chosen", True) in events

@@ -1,0 +1,53 @@
+import pytest
+
+from bot.language.choice import LanguageChoice, choose_language
+
+
+def detection(code: object, decided: bool = True) -> dict[str, object]:
+    return {"code": code, "confidence": 0.9 if decided else 0.4, "decided": decided}
+
+
+def test_first_message_sets_language_even_if_undecided() -> None:
+    assert choose_language(None, False, detection("en", False), "hi") == LanguageChoice(
+        "en", False
+    )
+
+
+@pytest.mark.parametrize(
+    "message", [detection("en", False), detection(None, False), None]
+)
+def test_undecided_message_keeps_language(message: object) -> None:
+    result = choose_language("vi", False, message, "ok")  # type: ignore[arg-type]
+    assert result == LanguageChoice("vi", False)
+
+
+def test_decided_message_switches_language() -> None:
+    assert choose_language(
+        "en", False, detection("tl"), "pano po ba"
+    ) == LanguageChoice("tl", False)
+
+
+def test_requested_language_is_used_and_sticks() -> None:
+    chosen = choose_language(
+        "en", False, detection("en"), "can we talk in tagalog", "tl"
+    )
+    assert chosen == LanguageChoice("tl", True)
+    short = choose_language("tl", True, detection("en"), "ok thank you")
+    assert short == LanguageChoice("tl", True)
+
+
+def test_chosen_language_gives_way_to_a_long_message() -> None:
+    text = "actually can you answer me in english please, i do not understand"
+    assert choose_language("tl", True, detection("en"), text) == LanguageChoice(
+        "en", False
+    )
+
+
+def test_unknown_requested_language_is_ignored() -> None:
+    assert choose_language(
+        "ms", False, detection("ms", False), "x", "fr"
+    ) == LanguageChoice("ms", False)
+
+
+def test_no_language_at_all_defaults_to_english() -> None:
+    assert choose_language(None, False, None, "👍") == LanguageChoice("en", False)
