@@ -20,8 +20,9 @@ AWAITING = "awaiting_country"
 
 
 def directory() -> Directory:
-    """The helpline directory named by the settings."""
-    return load_directory(Settings.from_env().helplines_path)
+    """The helpline directory named by the settings, with its translations."""
+    settings = Settings.from_env()
+    return load_directory(settings.helplines_path, settings.translations_dir)
 
 
 def language_of(tracker: Tracker) -> str:

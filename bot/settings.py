@@ -39,6 +39,11 @@ class Settings:
         """The helpline directory file."""
         return self.data_dir / "helplines.yml"
 
+    @property
+    def translations_dir(self) -> Path:
+        """The folder of data/translations/<lang>.yml files."""
+        return self.data_dir / "translations"
+
     def child_environment(self) -> dict[str, str]:
         """The environment for child processes (Rasa and action server).
 

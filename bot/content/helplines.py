@@ -6,7 +6,7 @@ Pure: must not import Rasa.
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -43,6 +43,7 @@ class Service:
     """One helpline or reporting service.
 
     Attributes:
+        id: Stable key (translations of its texts refer to it).
         name: Name of the service, per language ("en" always present; proper
             nouns are the same everywhere).
         kind: One of KINDS.
@@ -59,6 +60,7 @@ class Service:
         languages: Language codes the service is known to take.
     """
 
+    id: str
     name: Mapping[str, str]
     kind: str
     help: Mapping[str, str]
@@ -109,7 +111,7 @@ class Country:
 
 
 def _service(raw: Mapping[str, Any], where: str) -> Service:
-    for key in ("name", "kind", "help", "source_url", "last_checked", "row"):
+    for key in ("id", "name", "kind", "help", "source_url", "last_checked", "row"):
         if not raw.get(key):
             raise DirectoryError(f"{where}: missing '{key}'")
     if raw["kind"] not in KINDS:
@@ -121,6 +123,7 @@ def _service(raw: Mapping[str, Any], where: str) -> Service:
     if not (raw.get("phone") or raw.get("url") or raw.get("whatsapp")):
         raise DirectoryError(f"{where}: a service needs a phone, WhatsApp or url")
     return Service(
+        id=str(raw["id"]),
         name=_localised(raw["name"], f"{where}.name"),
         kind=str(raw["kind"]),
         help=_localised(raw["help"], f"{where}.help"),
@@ -197,13 +200,51 @@ class Directory:
         key = country if self.known(country) else INTERNATIONAL
         return self.countries[key].name(language)  # type: ignore[index]
 
+    def translated(self, texts: Mapping[str, Mapping[str, Mapping[str, str]]]) -> "Directory":
+        """A copy with service texts in more languages.
+
+        Args:
+            texts: {language: {service id: {"name"|"help"|"hours": text}}}, as in
+                the `services:` key of data/translations/<lang>.yml.
+
+        Returns:
+            The directory whose services also carry those texts.
+        """
+        countries = {}
+        for code, country in self.countries.items():
+            services = []
+            for service in country.services:
+                fields: dict[str, dict[str, str]] = {
+                    "name": dict(service.name),
+                    "help": dict(service.help),
+                    "hours": dict(service.hours),
+                }
+                for language, table in texts.items():
+                    for field_name, text in (table.get(service.id) or {}).items():
+                        if field_name in fields and (field_name != "hours" or service.hours):
+                            fields[field_name][language] = str(text)
+                services.append(replace(service, **fields))
+            countries[code] = replace(country, services=tuple(services))
+        return Directory(countries)
+
     def all_services(self) -> list[tuple[str, Service]]:
         """Every (country code, service) pair, for checks and tests."""
         return [(c.code, s) for c in self.countries.values() for s in c.services]
 
 
 @lru_cache(maxsize=4)
-def load_directory(path: Path) -> Directory:
-    """Read and validate the helpline file (cached per path)."""
+def load_directory(path: Path, translations: Optional[Path] = None) -> Directory:
+    """Read and validate the helpline file (cached per path).
+
+    Args:
+        path: data/helplines.yml.
+        translations: data/translations/, whose `services:` keys add the service
+            texts in other languages.
+    """
     with open(path, encoding="utf-8") as handle:
-        return Directory.parse(yaml.safe_load(handle))
+        book = Directory.parse(yaml.safe_load(handle))
+    if translations is None:
+        return book
+    from bot.content.translations import load_service_texts
+
+    return book.translated(load_service_texts(translations))

@@ -33,15 +33,35 @@ def load_translations(directory: Path) -> dict[str, Responses]:
         path = directory / f"{code}.yml"
         if code == DEFAULT or not path.exists():
             continue
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-        table = data.get("translations") or {}
+        table = _read(path).get("translations") or {}
         if not isinstance(table, Mapping):
             raise ValueError(f"{path}: 'translations' must map response names")
         tables[code] = {
             str(name): list(variations) for name, variations in table.items()
         }
     return tables
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return dict(data)
+
+
+def load_service_texts(directory: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """The helpline texts of every language: {language: {service id: fields}}.
+
+    Each data/translations/<lang>.yml may hold `services:` mapping a service id
+    of data/helplines.yml to its `name`, `help` and `hours` in that language.
+    """
+    texts = {}
+    for code in CODES:
+        path = directory / f"{code}.yml"
+        if code != DEFAULT and path.exists():
+            texts[code] = dict(_read(path).get("services") or {})
+    return texts
 
 
 def placeholders(variation: Mapping[str, Any]) -> set[str]:

@@ -58,7 +58,7 @@ def fold(text: str) -> str:
     Returns:
         The folded text, e.g. "Tôi bị dọa" -> "toi bi doa", "Đà Nẵng" -> "da nang".
     """
-    lowered = text.lower().replace("đ", "d")
+    lowered = text.lower().replace("đ", "d").replace("’", "'")
     out: list[str] = []
     for char in unicodedata.normalize("NFD", lowered):
         if unicodedata.category(char) == "Mn" and script_of_base(out) == "latin":

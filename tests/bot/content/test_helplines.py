@@ -55,6 +55,7 @@ def test_description_falls_back_to_english(book: Directory) -> None:
 
 def minimal(**service: Any) -> dict[str, Any]:
     base = {
+        "id": "x",
         "name": "X",
         "kind": "child",
         "help": {"en": "x"},
@@ -87,3 +88,11 @@ def test_a_valid_minimal_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "helplines.yml"
     path.write_text(yaml.safe_dump(minimal()), encoding="utf-8")
     assert load_directory(path).services(None, ("child",))[0].phone == "123"
+
+
+def test_translated_texts_are_used_and_english_is_the_fallback() -> None:
+    book = Directory.parse(minimal(hours={"en": "daily"}))
+    texts = {"tl": {"x": {"help": "tulong", "hours": "araw-araw"}}}
+    service = book.translated(texts).services(None, ("child",))[0]
+    assert service.describe("tl") == "• X: 123 (araw-araw). Tulong."
+    assert service.describe("ms") == "• X: 123 (daily). X."

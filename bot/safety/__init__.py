@@ -1,0 +1,1 @@
+"""Safety: crisis detection (and, later, redaction) shared by every channel."""
