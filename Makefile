@@ -3,6 +3,7 @@
 # Defaults for what endpoints.yml reads (Rasa refuses to start if one is unset).
 ACTIONS_PORT ?= 5055
 TRACKER_DB ?= var/rasa.db
+RETENTION_DAYS ?= 30
 export
 
 SHELL := /bin/bash

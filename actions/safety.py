@@ -7,7 +7,7 @@ runs when the person names their country after a crisis answer.
 
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -87,3 +87,23 @@ class ActionRespondToCrisis(ActionShowCrisisLines):
         events = await super().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_crisis_offer_person")
         return events
+
+
+class ActionDeleteConversation(Action):
+    """Erases the conversation after the person confirmed "delete my chat".
+
+    Runs after `utter_confirm_delete` and `affirm`. It only confirms: the tracker
+    store (bot/stores.py) sees this action and deletes every stored event of the
+    conversation, including this turn. Returns no events.
+    """
+
+    def name(self) -> str:
+        """Unique identifier of the action."""
+        return "action_delete_conversation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Confirms the deletion."""
+        dispatcher.utter_message(response="utter_deleted")
+        return []

@@ -25,6 +25,7 @@ class Settings:
         actions_port: Port of the action server.
         tracker_db: SQLite file of the default tracker store.
         model_dir: Where trained models are kept.
+        retention_days: Days after their last message that conversations are deleted.
     """
 
     data_dir: Path = ROOT / "data"
@@ -33,6 +34,7 @@ class Settings:
     actions_port: int = 5055
     tracker_db: Path = ROOT / "var" / "rasa.db"
     model_dir: Path = ROOT / "models"
+    retention_days: float = 30
 
     @property
     def helplines_path(self) -> Path:
@@ -58,7 +60,16 @@ class Settings:
             "ACTIONS_PORT": str(self.actions_port),
             "TRACKER_DB": str(self.tracker_db),
             "MODEL_DIR": str(self.model_dir),
+            "RETENTION_DAYS": str(self.retention_days),
         }
+
+    def export(self) -> None:
+        """Put these settings into this process's environment.
+
+        For Rasa code run in-process (e.g. bot.retention) that expands the
+        ${VARS} of endpoints.yml from the environment.
+        """
+        os.environ.update(self.child_environment())
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -72,4 +83,5 @@ class Settings:
             actions_port=int(env.get("ACTIONS_PORT", defaults.actions_port)),
             tracker_db=Path(env.get("TRACKER_DB", str(defaults.tracker_db))),
             model_dir=Path(env.get("MODEL_DIR", str(defaults.model_dir))),
+            retention_days=float(env.get("RETENTION_DAYS", defaults.retention_days)),
         )

@@ -3,7 +3,8 @@
 Same protocol and URL as Rasa's own (`POST /webhooks/rest/webhook` with
 `{"sender": ..., "message": ...}`, answered with the list of bot messages), but
 bad input gets a clear 400 JSON error instead of a stack trace or a 500:
-non-JSON bodies, missing or wrong-typed fields, over-long messages.
+non-JSON bodies, missing or wrong-typed fields, over-long messages. A message
+with an attachment is replaced by the `/send_image` intent before Rasa sees it.
 """
 
 import json
@@ -18,6 +19,10 @@ from sanic.response import HTTPResponse
 
 MAX_MESSAGE_CHARS = 4000
 MAX_SENDER_CHARS = 128
+# Metadata keys that carry media; such a message becomes the `send_image`
+# intent and its metadata is dropped (images are never stored or forwarded).
+MEDIA_KEYS = ("attachment", "attachments", "image", "images", "file", "files", "media")
+SEND_IMAGE = "/send_image"
 
 
 class PayloadError(ValueError):
@@ -31,7 +36,8 @@ def parse_payload(body: bytes) -> tuple[str, str, Optional[dict[str, Any]]]:
         body: The raw request body.
 
     Returns:
-        (sender, message, metadata).
+        (sender, message, metadata); a message with an attachment becomes the
+        `/send_image` intent, without its metadata.
 
     Raises:
         PayloadError: With a message fit to show the client.
@@ -56,6 +62,8 @@ def parse_payload(body: bytes) -> tuple[str, str, Optional[dict[str, Any]]]:
     metadata = data.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise PayloadError("'metadata' must be an object")
+    if any(key in data or key in (metadata or {}) for key in MEDIA_KEYS):
+        return sender, SEND_IMAGE, None
     return sender, message, metadata
 
 

@@ -200,7 +200,9 @@ class Directory:
         key = country if self.known(country) else INTERNATIONAL
         return self.countries[key].name(language)  # type: ignore[index]
 
-    def translated(self, texts: Mapping[str, Mapping[str, Mapping[str, str]]]) -> "Directory":
+    def translated(
+        self, texts: Mapping[str, Mapping[str, Mapping[str, str]]]
+    ) -> "Directory":
         """A copy with service texts in more languages.
 
         Args:
@@ -221,7 +223,9 @@ class Directory:
                 }
                 for language, table in texts.items():
                     for field_name, text in (table.get(service.id) or {}).items():
-                        if field_name in fields and (field_name != "hours" or service.hours):
+                        if field_name in fields and (
+                            field_name != "hours" or service.hours
+                        ):
                             fields[field_name][language] = str(text)
                 services.append(replace(service, **fields))
             countries[code] = replace(country, services=tuple(services))

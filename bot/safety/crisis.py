@@ -88,7 +88,11 @@ def _matches(pattern: tuple[str, ...], message: tuple[str, ...]) -> bool:
         if p == len(pattern):
             return True
         if pattern[p] == "*":
-            return any(at(p + 1, m + skip) for skip in range(GAP + 1) if m + skip <= len(message))
+            return any(
+                at(p + 1, m + skip)
+                for skip in range(GAP + 1)
+                if m + skip <= len(message)
+            )
         return m < len(message) and message[m] == pattern[p] and at(p + 1, m + 1)
 
     return any(at(0, start) for start in range(len(message) - len(pattern) + 1 + GAP))
@@ -118,10 +122,14 @@ class CrisisMatcher:
                 raise ValueError(f"safety/{language}.yml: needs a 'crisis' mapping")
             for intent, levels in crisis.items():
                 if intent not in INTENTS or not isinstance(levels, Mapping):
-                    raise ValueError(f"safety/{language}.yml: unknown intent '{intent}'")
+                    raise ValueError(
+                        f"safety/{language}.yml: unknown intent '{intent}'"
+                    )
                 for risk, texts in levels.items():
                     if risk not in LEVELS or not isinstance(texts, list):
-                        raise ValueError(f"safety/{language}.yml: {intent}.{risk} is not a list")
+                        raise ValueError(
+                            f"safety/{language}.yml: {intent}.{risk} is not a list"
+                        )
                     phrases += [_compile(intent, risk, str(t), language) for t in texts]
         return cls(phrases)
 
@@ -136,7 +144,9 @@ class CrisisMatcher:
                 else _matches(phrase.tokens, message)
             )
             if hit:
-                return CrisisMatch(phrase.intent, phrase.risk, phrase.text, phrase.language)
+                return CrisisMatch(
+                    phrase.intent, phrase.risk, phrase.text, phrase.language
+                )
         return None
 
 

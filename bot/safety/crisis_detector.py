@@ -17,7 +17,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety.crisis import CrisisMatcher, assess, load_matcher
@@ -69,10 +74,16 @@ class CrisisDetector(GraphComponent):
             name = intent.get(INTENT_NAME_KEY) or ""
             confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
             match = self._matcher.match(message.get(TEXT) or "")
-            verdict = assess(match, name, confidence, self._config["classifier_threshold"])
+            verdict = assess(
+                match, name, confidence, self._config["classifier_threshold"]
+            )
             if verdict.intent != name:
                 new = {INTENT_NAME_KEY: verdict.intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-                ranking = [r for r in message.get(INTENT_RANKING) or [] if r.get(INTENT_NAME_KEY) != verdict.intent]
+                ranking = [
+                    r
+                    for r in message.get(INTENT_RANKING) or []
+                    if r.get(INTENT_NAME_KEY) != verdict.intent
+                ]
                 message.set(INTENT, new, add_to_output=True)
                 message.set(INTENT_RANKING, [new, *ranking], add_to_output=True)
             message.set(RISK, verdict.risk, add_to_output=True)
