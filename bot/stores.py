@@ -46,7 +46,7 @@ def redacted(event: Event) -> Event:
         text=redact(event.text) if event.text is not None else None,
         intent=event.intent,
         entities=event.entities,
-        parse_data=parse_data,  # type: ignore[arg-type]
+        parse_data=parse_data,
         timestamp=event.timestamp,
         input_channel=event.input_channel,
         message_id=event.message_id,

@@ -227,7 +227,14 @@ class Directory:
                             field_name != "hours" or service.hours
                         ):
                             fields[field_name][language] = str(text)
-                services.append(replace(service, **fields))
+                services.append(
+                    replace(
+                        service,
+                        name=fields["name"],
+                        help=fields["help"],
+                        hours=fields["hours"],
+                    )
+                )
             countries[code] = replace(country, services=tuple(services))
         return Directory(countries)
 

@@ -7,8 +7,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stores import PrivateSQLTrackerStore
 from bot.settings import ROOT
+from bot.stores import PrivateSQLTrackerStore
 
 
 def store(tmp_path: Path, **kwargs: float) -> PrivateSQLTrackerStore:
@@ -46,7 +46,7 @@ def conversation(
 async def test_user_text_is_stored_redacted_without_metadata(tmp_path: Path) -> None:
     tracker_store = store(tmp_path)
     await tracker_store.save(conversation("a", "call me 0917 123 4567 or a@b.com"))
-    user = [data for _, data in stored_rows(tmp_path) if data["event"] == "user"][0]
+    user = next(data for _, data in stored_rows(tmp_path) if data["event"] == "user")
     assert user["text"] == "call me [phone] or [email]"
     assert user["parse_data"]["text"] == "call me [phone] or [email]"
     assert not user.get("metadata")

@@ -50,7 +50,5 @@ def test_bad_bodies_are_rejected_with_a_reason(raw: bytes, error: str) -> None:
 def test_attachments_become_the_send_image_intent_and_are_dropped(
     fields: dict[str, object],
 ) -> None:
-    sender, message, metadata = parse_payload(
-        body(sender="a", message="look", **fields)
-    )
+    _, message, metadata = parse_payload(body(sender="a", message="look", **fields))
     assert (message, metadata) == (SEND_IMAGE, None)
