@@ -1,7 +1,8 @@
 """`PrivateSQLTrackerStore`: the one place every conversation write goes through.
 
 Rasa's SQL tracker store (SQLite by default, PostgreSQL by URL) with three
-privacy guarantees, configured in endpoints.yml (`type: bot.stores.PrivateSQLTrackerStore`):
+privacy guarantees, configured in endpoints.yml
+(`type: bot.stores.PrivateSQLTrackerStore`):
 
 - **Redaction**: user text is stored with phone numbers, e-mails, handles, card
   and e-wallet numbers, addresses and links replaced by placeholders
