@@ -1,11 +1,14 @@
 """Helpline actions: list the services of the person's country, or ask for it.
 
-Runs after `ask_helpline`, `ask_report_abuse`, `inform_country` (see
-data/rules/helplines.yml). Facts come from data/helplines.yml via
-bot.content.helplines.
+Runs after `ask_helpline`, `ask_report_abuse` and `inform_country` (see
+data/rules/helplines.yml). What to list once the person names their country
+is remembered in the `awaiting_country` slot ("helplines", "report" or
+"crisis"), so one action answers every `inform_country`. Facts come from
+data/helplines.yml via bot.content.helplines.
 """
 
 import abc
+from dataclasses import dataclass
 from typing import Any, ClassVar, Optional
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +20,26 @@ from bot.languages import DEFAULT
 from bot.settings import Settings
 
 AWAITING = "awaiting_country"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What to list for one purpose.
+
+    Attributes:
+        kinds: Service kinds, in the order to list them.
+        response: The response that frames the list.
+    """
+
+    kinds: tuple[str, ...]
+    response: str
+
+
+LISTINGS = {
+    "helplines": Listing(("child", "crisis", "emergency"), "utter_helplines"),
+    "report": Listing(("report",), "utter_report_routes"),
+    "crisis": Listing(("emergency", "crisis", "child"), "utter_crisis_lines"),
+}
 
 
 def directory() -> Directory:
@@ -35,42 +58,46 @@ def service_list(services: list[Service], language: str) -> str:
     return "\n".join(service.describe(language) for service in services)
 
 
+def send_listing(
+    dispatcher: CollectingDispatcher,
+    purpose: str,
+    country: Optional[str],
+    language: str,
+) -> None:
+    """Send the services for a purpose and a country.
+
+    A country without its own entry gets the services that work from anywhere.
+    """
+    listing = LISTINGS[purpose]
+    book = directory()
+    services = book.services(country, listing.kinds)
+    if book.known(country):
+        dispatcher.utter_message(
+            response=listing.response,
+            country_name=book.country_name(country, language),
+            helpline_list=service_list(services, language),
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_no_local_helplines",
+            helpline_list=service_list(services, language),
+        )
+
+
 class CountryListAction(Action, abc.ABC):
     """Base of actions that list services of the person's country.
 
-    Subclasses set `kinds` (service kinds to list, in order), `response` (the
-    response that frames the list) and `awaiting` (the `awaiting_country` value
-    that brings the person back here once they name their country). When the
-    country is unknown the action asks for it; when the directory has no entry
-    for it, the services that work from anywhere are listed.
-    Returns `SlotSet(awaiting_country)` events.
+    Subclasses set `purpose` (a key of LISTINGS). When the country is unknown the
+    action asks for it and remembers the purpose in `awaiting_country`, so that
+    `action_answer_country` lists the right services once it is named.
+    Returns a `SlotSet(awaiting_country)` event.
     """
 
-    kinds: ClassVar[tuple[str, ...]]
-    response: ClassVar[str]
-    awaiting: ClassVar[str]
+    purpose: ClassVar[str]
 
     @abc.abstractmethod
     def name(self) -> str:
         """Unique identifier of the action."""
-
-    def list_services(
-        self, dispatcher: CollectingDispatcher, country: Optional[str], language: str
-    ) -> None:
-        """Send the services for a known country (or the international ones)."""
-        book = directory()
-        services = book.services(country, self.kinds)
-        if book.known(country):
-            dispatcher.utter_message(
-                response=self.response,
-                country_name=book.country_name(country, language),
-                helpline_list=service_list(services, language),
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_no_local_helplines",
-                helpline_list=service_list(services, language),
-            )
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -79,20 +106,15 @@ class CountryListAction(Action, abc.ABC):
         country = tracker.get_slot("country")
         if not country:
             dispatcher.utter_message(response="utter_ask_country")
-            return [SlotSet(AWAITING, self.awaiting)]
-        self.list_services(dispatcher, country, language_of(tracker))
+            return [SlotSet(AWAITING, self.purpose)]
+        send_listing(dispatcher, self.purpose, country, language_of(tracker))
         return [SlotSet(AWAITING, None)]
 
 
 class ActionShowHelplines(CountryListAction):
-    """Lists child helplines, crisis lines and emergency numbers.
+    """Lists child helplines, crisis lines and emergency numbers (`ask_helpline`)."""
 
-    Runs for `ask_helpline`, and for `inform_country` when no other list awaits it.
-    """
-
-    kinds = ("child", "crisis", "emergency")
-    response = "utter_helplines"
-    awaiting = "helplines"
+    purpose = "helplines"
 
     def name(self) -> str:
         """Unique identifier of the action."""
@@ -100,15 +122,32 @@ class ActionShowHelplines(CountryListAction):
 
 
 class ActionShowReportRoutes(CountryListAction):
-    """Lists where to report abuse material or an offender in the country.
+    """Lists where to report in the country (after `utter_report_abuse`)."""
 
-    Runs after `utter_report_abuse` (which already names the CyberTipline).
-    """
-
-    kinds = ("report",)
-    response = "utter_report_routes"
-    awaiting = "report"
+    purpose = "report"
 
     def name(self) -> str:
         """Unique identifier of the action."""
         return "action_show_report_routes"
+
+
+class ActionAnswerCountry(Action):
+    """Answers `inform_country` with what the person was waiting for.
+
+    Lists the services for the purpose in `awaiting_country` (helplines when
+    nothing was pending) and clears it. Returns `SlotSet(awaiting_country, None)`.
+    """
+
+    def name(self) -> str:
+        """Unique identifier of the action."""
+        return "action_answer_country"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Lists the awaited services for the named country."""
+        purpose = tracker.get_slot(AWAITING)
+        purpose = purpose if purpose in LISTINGS else "helplines"
+        country = tracker.get_slot("country")
+        send_listing(dispatcher, purpose, country, language_of(tracker))
+        return [SlotSet(AWAITING, None)]

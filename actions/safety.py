@@ -1,8 +1,8 @@
 """Safety actions: the crisis answer, which always comes first.
 
 `action_respond_to_crisis` runs for `crisis_self_harm` and `immediate_danger`
-whatever else is going on (data/rules/safety.yml); `action_show_crisis_lines`
-runs when the person names their country after a crisis answer.
+whatever else is going on (data/rules/safety.yml); `action_delete_conversation`
+confirms an erasure the person asked for.
 """
 
 from typing import Any
@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.helplines import AWAITING, CountryListAction, directory, language_of
+from actions.helplines import AWAITING, directory, language_of, send_listing
 from bot.content.helplines import FOCUS_COUNTRIES
 
 DANGER_INTENT = "immediate_danger"
@@ -35,42 +35,13 @@ def focus_country_lines(language: str) -> str:
     return "\n".join(lines)
 
 
-class ActionShowCrisisLines(CountryListAction):
-    """Lists emergency, crisis and child lines for the person's country.
-
-    Without a country, lists the emergency and crisis numbers of all five focus
-    countries at once (no time is lost asking) and remembers to narrow them down
-    once the person names their country. Returns `SlotSet(awaiting_country)`.
-    """
-
-    kinds = ("emergency", "crisis", "child")
-    response = "utter_crisis_lines"
-    awaiting = "crisis"
-
-    def name(self) -> str:
-        """Unique identifier of the action."""
-        return "action_show_crisis_lines"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Lists the lines for the country, or for all focus countries."""
-        language = language_of(tracker)
-        country = tracker.get_slot("country")
-        if not country:
-            dispatcher.utter_message(
-                response="utter_crisis_lines_all",
-                helpline_list=focus_country_lines(language),
-            )
-            return [SlotSet(AWAITING, self.awaiting)]
-        self.list_services(dispatcher, country, language)
-        return [SlotSet(AWAITING, None)]
-
-
-class ActionRespondToCrisis(ActionShowCrisisLines):
+class ActionRespondToCrisis(Action):
     """The crisis answer: a caring message, the numbers, and an offer of a person.
 
-    Runs for `crisis_self_harm` and `immediate_danger` in any context.
+    Runs for `crisis_self_harm` and `immediate_danger` in any context. Without a
+    country it lists the emergency and crisis numbers of all five focus countries
+    at once (no time is lost asking) and remembers to narrow them down once the
+    person names their country. Returns a `SlotSet(awaiting_country)` event.
     """
 
     def name(self) -> str:
@@ -84,7 +55,17 @@ class ActionRespondToCrisis(ActionShowCrisisLines):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         care = "utter_danger_care" if intent == DANGER_INTENT else "utter_crisis_care"
         dispatcher.utter_message(response=care)
-        events = await super().run(dispatcher, tracker, domain)
+        language = language_of(tracker)
+        country = tracker.get_slot("country")
+        if country:
+            send_listing(dispatcher, "crisis", country, language)
+            events: list[EventType] = [SlotSet(AWAITING, None)]
+        else:
+            dispatcher.utter_message(
+                response="utter_crisis_lines_all",
+                helpline_list=focus_country_lines(language),
+            )
+            events = [SlotSet(AWAITING, "crisis")]
         dispatcher.utter_message(response="utter_crisis_offer_person")
         return events
 

@@ -87,6 +87,10 @@ class TermEntityExtractor(EntityExtractorMixin, GraphComponent):
         return {
             # Entities whose lookup tables, synonyms and annotations become terms.
             "entities": ["country", "platform"],
+            # Surface forms never used as terms: ordinary words in one of our
+            # languages ("my" is not Malaysia, Malay "x" means "not", "la" is a
+            # particle), whichever file lists them.
+            "ambiguous": [],
         }
 
     def __init__(
@@ -128,7 +132,9 @@ class TermEntityExtractor(EntityExtractorMixin, GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Builds the term index from the training data."""
-        self._index = TermIndex(training_terms(training_data, self._config["entities"]))
+        ambiguous = {fold(str(term)) for term in self._config["ambiguous"]}
+        terms = training_terms(training_data, self._config["entities"])
+        self._index = TermIndex(t for t in terms if fold(t[1]) not in ambiguous)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / TERMS_FILE).write_text(self._index.to_json(), encoding="utf-8")
         return self._resource

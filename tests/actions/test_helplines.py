@@ -1,9 +1,14 @@
 from typing import Any
 
+import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.helplines import ActionShowHelplines, ActionShowReportRoutes
+from actions.helplines import (
+    ActionAnswerCountry,
+    ActionShowHelplines,
+    ActionShowReportRoutes,
+)
 from tests.conftest import make_tracker
 
 
@@ -60,3 +65,28 @@ async def test_report_routes_ask_for_the_country_and_remember_why(
 ) -> None:
     events = await ActionShowReportRoutes().run(dispatcher, make_tracker(), domain)
     assert events == [SlotSet("awaiting_country", "report")]
+
+
+@pytest.mark.parametrize(
+    ("awaiting", "response", "number"),
+    [
+        (None, "utter_helplines", "1383"),
+        ("helplines", "utter_helplines", "1383"),
+        ("report", "utter_report_routes", "1326"),
+        ("crisis", "utter_crisis_lines", "1553"),
+    ],
+)
+async def test_named_country_gets_what_was_awaited(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    awaiting: str,
+    response: str,
+    number: str,
+) -> None:
+    tracker = make_tracker(
+        slots={"country": "PH", "awaiting_country": awaiting}, intent="inform_country"
+    )
+    events = await ActionAnswerCountry().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == response
+    assert number in dispatcher.messages[0]["helpline_list"]
+    assert events == [SlotSet("awaiting_country", None)]

@@ -4,7 +4,8 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.safety import ActionRespondToCrisis, ActionShowCrisisLines
+from actions.helplines import ActionAnswerCountry
+from actions.safety import ActionDeleteConversation, ActionRespondToCrisis
 from tests.conftest import make_tracker
 
 
@@ -70,7 +71,17 @@ async def test_crisis_lines_narrow_down_once_the_country_is_known(
     tracker = make_tracker(
         slots={"country": "VN", "awaiting_country": "crisis"}, intent="inform_country"
     )
-    events = await ActionShowCrisisLines().run(dispatcher, tracker, domain)
+    events = await ActionAnswerCountry().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_crisis_lines"]
     assert "1554" not in dispatcher.messages[0]["helpline_list"]
     assert events == [SlotSet("awaiting_country", None)]
+
+
+async def test_erasure_is_confirmed(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = await ActionDeleteConversation().run(
+        dispatcher, make_tracker(intent="affirm"), domain
+    )
+    assert events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_deleted"]
