@@ -4,6 +4,8 @@
 ACTIONS_PORT ?= 5055
 TRACKER_DB ?= var/rasa.db
 RETENTION_DAYS ?= 30
+# No telemetry or error reports leave the machine (and CI has no network).
+RASA_TELEMETRY_ENABLED := false
 export
 
 SHELL := /bin/bash

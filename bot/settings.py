@@ -61,6 +61,8 @@ class Settings:
             "TRACKER_DB": str(self.tracker_db),
             "MODEL_DIR": str(self.model_dir),
             "RETENTION_DAYS": str(self.retention_days),
+            # Nothing about conversations leaves the machine.
+            "RASA_TELEMETRY_ENABLED": "false",
         }
 
     def export(self) -> None:
