@@ -55,10 +55,10 @@ async def parse_all(
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    return {
-        name: [await agent.parse_message(example.text) for example in examples]
-        for name, examples in sets.items()
-    }
+    parsed: dict[str, list[dict[str, Any]]] = {}
+    for name, examples in sets.items():
+        parsed[name] = [await agent.parse_message(e.text) for e in examples]
+    return parsed
 
 
 def crisis_figures(gold: list[str], predicted: list[str]) -> tuple[float, float]:
