@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
 from bot.language.choice import LanguageChoice, choose_language
+from bot.languages import CODES
 
 CHANGE_LANGUAGE = "change_language"
 
@@ -55,3 +56,35 @@ class ValidateSlotMappings(ValidationAction):
         if choice.chosen != bool(tracker.get_slot("language_chosen")):
             changed["language_chosen"] = choice.chosen
         return changed
+
+    async def validate_language(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Keeps only our six language codes."""
+        return {"language": value if value in CODES else None}
+
+    async def validate_country(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Keeps a country code in upper case ("ph" from a button -> "PH")."""
+        if isinstance(value, list):  # several countries named: the last one counts
+            value = value[-1] if value else None
+        return {"country": str(value).upper() if value else None}
+
+    async def validate_language_chosen(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A true/false flag."""
+        return {"language_chosen": bool(value)}

@@ -63,6 +63,9 @@ class Settings:
             "RETENTION_DAYS": str(self.retention_days),
             # Nothing about conversations leaves the machine.
             "RASA_TELEMETRY_ENABLED": "false",
+            # rasa-sdk binds the action server to SANIC_HOST (0.0.0.0 otherwise);
+            # only the Rasa server calls it, so it stays on loopback.
+            "SANIC_HOST": "127.0.0.1",
         }
 
     def export(self) -> None:

@@ -43,3 +43,14 @@ async def test_change_language_request_sets_and_marks_chosen(
     )
     assert SlotSet("language", "tl") in events
     assert SlotSet("language_chosen", True) in events
+
+
+async def test_country_is_validated_to_one_upper_case_code(
+    domain: dict[str, Any],
+) -> None:
+    tracker = make_tracker(
+        slots={"language": "en", "country": ["PH", "my"]}, text="ph or my?"
+    )
+    tracker.events.append({"event": "slot", "name": "country", "value": ["PH", "my"]})
+    events = await ValidateSlotMappings().run(CollectingDispatcher(), tracker, domain)
+    assert SlotSet("country", "MY") in events
