@@ -151,3 +151,83 @@ def test_conversations_are_stored_in_sqlite(services: Services) -> None:
             "select count(*) from events where sender_id = ?", (chat.sender,)
         ).fetchone()
     assert rows[0] > 0
+
+
+def stored_events(services: Services, sender: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(Path(services.settings.tracker_db)) as connection:
+        rows = connection.execute(
+            "select data from events where sender_id = ? order by id", (sender,)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def test_personal_data_and_images_are_stored_redacted(services: Services) -> None:
+    chat = Conversation(services)
+    chat.say("he has my number 0917 123 4567 and my email teen.girl@gmail.com")
+    chat.say("his ig is @bad_guy_22 and i paid with card 4111 1111 1111 1111")
+    reply = chat.say("look https://cdn.example.org/leak/pic.jpg")
+    assert "Take It Down" in reply and "don't send pictures" in reply
+    status, _ = post(
+        f"{services.rasa_url}/webhooks/rest/webhook",
+        {
+            "sender": chat.sender,
+            "message": "see attached",
+            "metadata": {"attachments": [{"url": "x"}]},
+        },
+    )
+    assert status == 200
+    stored = json.dumps(stored_events(services, chat.sender))
+    for secret in (
+        "0917",
+        "teen.girl@gmail.com",
+        "@bad_guy_22",
+        "4111",
+        "pic.jpg",
+        "attachments",
+    ):
+        assert secret not in stored
+    for placeholder in ("[phone]", "[email]", "[handle]", "[card]", "[image]"):
+        assert placeholder in stored
+
+
+def test_delete_my_chat_erases_the_conversation_after_confirmation(
+    services: Services,
+) -> None:
+    chat = Conversation(services)
+    chat.say("someone says they will post my pics unless I pay")
+    assert "delete" in chat.say("delete my chat")
+    assert stored_events(services, chat.sender)
+    assert "deleted" in chat.say("yes")
+    assert stored_events(services, chat.sender) == []
+
+
+def test_retention_command_deletes_old_conversations(services: Services) -> None:
+    import subprocess
+    import sys
+
+    chat = Conversation(services)
+    chat.say("hello")
+    with sqlite3.connect(Path(services.settings.tracker_db)) as connection:
+        connection.execute(
+            "update events set timestamp = timestamp - 40 * 86400 where sender_id = ?",
+            (chat.sender,),
+        )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.retention", "--days", "30"],
+        cwd=ROOT,
+        env=services.settings.child_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Deleted" in result.stdout
+    assert stored_events(services, chat.sender) == []
+
+
+def test_crisis_interrupts_the_country_question(services: Services) -> None:
+    chat = Conversation(services)
+    assert "Which country" in chat.say("is there a hotline i can call?")
+    reply = chat.say("i can't do this anymore")
+    assert "Are you safe right now?" in reply
+    assert "1553" in reply  # all five countries' lines while the country is unknown
