@@ -12,7 +12,8 @@ How a message is judged:
    product answers Indonesian in Malay. Letters only Vietnamese uses settle it.
 4. `decided` is false when the message is too short or too unsure to change the
    conversation's language: fewer than two words that are not shared chat words
-   ("ok", "hi", "lol", "thanks"...), or a low confidence.
+   ("ok", "hi", "lol", "thanks"...), or a low confidence. A message of shared
+   chat words only is guessed as English, undecided.
 
 Pure: must not import Rasa.
 """
@@ -33,8 +34,8 @@ from bot.languages import LATIN_CODES
 # which language a person writes in.
 SHARED_CHAT_WORDS = frozenset(
     (
-        "ok okay oke okie k kk hi hii hello helo hey hai yo hmm hm huh lol haha "
-        "hahaha wow omg pls plz please thx tq ty thanks thank bye byebye sorry sori "
+        "ok okk okey oki okay oke okie k kk hi hii hello helo hey hai yo hmm hm huh "
+        "lol haha hahaha wow omg pls plz please thx tq ty thanks thank bye byebye sorry sori "
         "yes yeah ya yup no nope nah idk brb gg ig fb tiktok insta snap line zalo "
         "viber whatsapp telegram discord x messenger "
     ).split()
@@ -274,6 +275,10 @@ def detect(
         own_words = [w for w in content_words if w.script in ("thai", "lao")]
         decided = len(own_words) >= settings.min_words
         return Detection(code, confidence, decided)
+    if not content_words:
+        # Only shared chat words ("ok", "no no", "lol"): they are English words,
+        # so that is the best guess, but they must not change the language.
+        return Detection("en", 0.5, False)
     probabilities = _latin_probabilities(text, model, settings)
     if not probabilities:
         return Detection("en", 0.0, False)

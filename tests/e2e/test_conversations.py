@@ -231,3 +231,34 @@ def test_crisis_interrupts_the_country_question(services: Services) -> None:
     reply = chat.say("i can't do this anymore")
     assert "Are you safe right now?" in reply
     assert "1553" in reply  # all five countries' lines while the country is unknown
+
+
+def test_tagalog_teen_gets_first_aid_in_tagalog_and_ok_keeps_it(
+    services: Services,
+) -> None:
+    chat = Conversation(services)
+    reply = chat.say("may nagbabanta sa akin na ikakalat daw pics ko")
+    assert "Hindi mo ito kasalanan" in reply
+    assert "Huwag magbayad" in reply
+    assert "Take It Down" in reply
+    reply = chat.say("ok")  # "yes" to the offer; one shared word keeps Filipino
+    assert "Saang bansa ka?" in reply
+
+
+def test_tagalog_crisis_gets_philippine_numbers_in_tagalog(services: Services) -> None:
+    chat = Conversation(services)
+    chat.say("taga pinas po ako")
+    reply = chat.say("gusto ko na mamatay")
+    assert "Ligtas ka ba ngayon?" in reply
+    assert "911" in reply and "1553" in reply
+
+
+def test_parse_detects_tagalog(services: Services) -> None:
+    status, parsed = post(
+        f"{services.rasa_url}/model/parse", {"text": "pano po mag report sa fb"}
+    )
+    assert status == 200
+    assert parsed["language"]["code"] == "tl"
+    assert parsed["language"]["decided"] is True
+    assert parsed["intent"]["name"] == "ask_block_report_platform"
+    assert parsed["risk"] == "none"
