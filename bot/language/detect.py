@@ -36,8 +36,8 @@ SHARED_CHAT_WORDS = frozenset(
     (
         "ok okk okey oki okay oke okie k kk hi hii hello helo hey hai yo hmm hm huh "
         "lol haha hahaha wow omg pls plz please thx tq ty thanks thank bye byebye "
-        "sorry sori yes yeah ya yup no nope nah idk brb gg ig fb tiktok insta snap line zalo "
-        "viber whatsapp telegram discord x messenger "
+        "sorry sori yes yeah ya yup no nope nah idk brb gg ig fb tiktok insta snap "
+        "line zalo viber whatsapp telegram discord x messenger "
     ).split()
 )
 
