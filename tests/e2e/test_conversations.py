@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.language.scripts import has_vietnamese_letters
 from bot.launch import Services
 from bot.settings import ROOT, Settings
 
@@ -262,3 +263,27 @@ def test_parse_detects_tagalog(services: Services) -> None:
     assert parsed["language"]["decided"] is True
     assert parsed["intent"]["name"] == "ask_block_report_platform"
     assert parsed["risk"] == "none"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("toi bi doa tung anh", "Đừng trả tiền"),
+        ("sy kena ugut nak sebar gambar sy", "Jangan bayar"),
+        ("มีคนขู่จะปล่อยรูปผมถ้าไม่จ่ายเงิน", "อย่าจ่ายเงิน"),
+    ],
+)
+def test_first_aid_is_answered_in_the_language_written(
+    services: Services, message: str, expected: str
+) -> None:
+    assert expected in Conversation(services).say(message)
+
+
+def test_ok_in_a_vietnamese_conversation_is_answered_in_vietnamese(
+    services: Services,
+) -> None:
+    chat = Conversation(services)
+    chat.say("làm sao gỡ ảnh của mình trên mạng")
+    for undecided in ("👍", "ok"):
+        reply = chat.say(undecided)
+        assert has_vietnamese_letters(reply), reply
