@@ -136,13 +136,16 @@ class CrisisMatcher:
     def match(self, text: str) -> Optional[CrisisMatch]:
         """The strongest phrase in a message (high before elevated), if any."""
         message = tuple(fold(word.text) for word in words(text))
+        present = set(message)
         unspaced = "".join(fold(text).split())
         for phrase in self._phrases:
-            hit = (
-                phrase.unspaced in unspaced
-                if phrase.unspaced is not None
-                else _matches(phrase.tokens, message)
-            )
+            if phrase.unspaced is not None:
+                hit = phrase.unspaced in unspaced
+            else:
+                # Cheap filter first: every word of the phrase must occur at all.
+                hit = all(t == "*" or t in present for t in phrase.tokens) and _matches(
+                    phrase.tokens, message
+                )
             if hit:
                 return CrisisMatch(
                     phrase.intent, phrase.risk, phrase.text, phrase.language
