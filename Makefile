@@ -56,7 +56,7 @@ test: train ## Set up and run the whole test suite (lint, types, data, unit, sto
 	$(VENV)/bin/mypy
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings --quiet
 	$(VENV)/bin/pytest
-	$(RASA) test core --model models --stories tests/stories \
+	$(RASA) test core --e2e --model models --stories tests/stories \
 		--fail-on-prediction-errors --out results/stories --quiet
 
 evaluate: train ## Evaluate the NLU per language on the held-out sets in tests/nlu (writes results/)

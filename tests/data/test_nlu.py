@@ -86,3 +86,26 @@ def test_country_and_platform_terms_are_listed(code: str) -> None:
     data = yaml.safe_load((NLU / f"{code}.yml").read_text(encoding="utf-8"))
     tables = {b["lookup"] for b in data["nlu"] if "lookup" in b}
     assert {"country", "platform"} <= tables
+
+
+def test_held_out_and_safety_story_messages_are_not_training_examples() -> None:
+    """Figures and the crisis-in-every-language stories must measure generalisation."""
+    trained = {
+        e.text.lower()
+        for code in LANGUAGES
+        for e in read_examples(NLU / f"{code}.yml", code)
+    }
+    held_out = [
+        e.text
+        for path in sorted((ROOT / "tests" / "nlu").glob("*.yml"))
+        for e in read_examples(path, path.stem)
+    ]
+    stories_file = ROOT / "tests" / "stories" / "test_safety_languages.yml"
+    stories = [
+        str(step["user"]).strip()
+        for story in yaml.safe_load(stories_file.read_text(encoding="utf-8"))["stories"]
+        for step in story["steps"]
+        if "user" in step
+    ]
+    seen = [text for text in held_out + stories if text.lower() in trained]
+    assert not seen, f"evaluation messages found in the training data: {seen}"

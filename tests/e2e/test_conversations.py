@@ -271,6 +271,7 @@ def test_parse_detects_tagalog(services: Services) -> None:
         ("toi bi doa tung anh", "Đừng trả tiền"),
         ("sy kena ugut nak sebar gambar sy", "Jangan bayar"),
         ("มีคนขู่จะปล่อยรูปผมถ้าไม่จ่ายเงิน", "อย่าจ่ายเงิน"),
+        ("ມີຄົນຂູ່ວ່າຈະປ່ອຍຮູບຂ້ອຍ ຖ້າບໍ່ຈ່າຍເງິນໃຫ້ເຂົາ", "ຢ່າຈ່າຍເງິນ"),
     ],
 )
 def test_first_aid_is_answered_in_the_language_written(
@@ -287,3 +288,29 @@ def test_ok_in_a_vietnamese_conversation_is_answered_in_vietnamese(
     for undecided in ("👍", "ok"):
         reply = chat.say(undecided)
         assert has_vietnamese_letters(reply), reply
+
+
+@pytest.mark.parametrize(
+    ("where", "crisis", "care", "number"),
+    [
+        (
+            "im in the philippines",
+            "i want to end it all tonight",
+            "Are you safe",
+            "1553",
+        ),
+        ("taga pinas ako", "wala na kong ganang mabuhay", "Mahalaga ka", "1553"),
+        ("sy duduk kat malaysia", "aku rasa nak mati je", "Awak penting", "15555"),
+        ("minh o viet nam", "minh muon chet lam roi", "Bạn rất quan trọng", "111"),
+        ("อยู่ประเทศไทยค่ะ", "อยากตายมากเลยตอนนี้", "คุณสำคัญ", "1323"),
+        ("ຂ້ອຍຢູ່ລາວ", "ຢາກຕາຍແທ້ໆ ບໍ່ໄຫວແລ້ວ", "ເຈົ້າສຳຄັນ", "1554"),
+    ],
+)
+def test_crisis_is_answered_in_the_language_with_the_country_lines(
+    services: Services, where: str, crisis: str, care: str, number: str
+) -> None:
+    chat = Conversation(services)
+    chat.say(where)
+    reply = chat.say(crisis)
+    assert care in reply
+    assert number in reply
