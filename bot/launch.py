@@ -26,6 +26,7 @@ class Services:
         self.settings = settings
         self.model = model or settings.model_dir
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.log: Optional[Path] = None
 
     @property
     def rasa_url(self) -> str:
@@ -70,6 +71,7 @@ class Services:
     def start(self, log: Optional[Path] = None) -> None:
         """Start both processes (output to `log` when given, else the terminal)."""
         self.settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log
         out = open(log, "ab") if log else None  # noqa: SIM115 - kept open with the child
         for command in self.commands():
             self.processes.append(

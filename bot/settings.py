@@ -26,6 +26,8 @@ class Settings:
         tracker_db: SQLite file of the default tracker store.
         model_dir: Where trained models are kept.
         retention_days: Days after their last message that conversations are deleted.
+        log_level: Log level of both servers; at INFO and above no log line
+            carries message text (DEBUG does: never in production).
     """
 
     data_dir: Path = ROOT / "data"
@@ -35,6 +37,7 @@ class Settings:
     tracker_db: Path = ROOT / "var" / "rasa.db"
     model_dir: Path = ROOT / "models"
     retention_days: float = 30
+    log_level: str = "INFO"
 
     @property
     def helplines_path(self) -> Path:
@@ -61,6 +64,7 @@ class Settings:
             "TRACKER_DB": str(self.tracker_db),
             "MODEL_DIR": str(self.model_dir),
             "RETENTION_DAYS": str(self.retention_days),
+            "LOG_LEVEL": self.log_level,
             # Nothing about conversations leaves the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             # rasa-sdk binds the action server to SANIC_HOST (0.0.0.0 otherwise);
@@ -89,4 +93,5 @@ class Settings:
             tracker_db=Path(env.get("TRACKER_DB", str(defaults.tracker_db))),
             model_dir=Path(env.get("MODEL_DIR", str(defaults.model_dir))),
             retention_days=float(env.get("RETENTION_DAYS", defaults.retention_days)),
+            log_level=env.get("LOG_LEVEL", defaults.log_level).upper(),
         )

@@ -314,3 +314,16 @@ def test_crisis_is_answered_in_the_language_with_the_country_lines(
     reply = chat.say(crisis)
     assert care in reply
     assert number in reply
+
+
+def test_server_logs_carry_no_message_text(services: Services) -> None:
+    assert services.log is not None
+    secret = f"my number is 0917 555 {uuid.uuid4().int % 10000:04d} pls help"
+    chat = Conversation(services)
+    chat.say(secret)
+    chat.say("gusto ko na mamatay")
+    logged = services.log.read_text(errors="replace")
+    assert "INFO" in logged, "the servers' log is empty: nothing was checked"
+    assert secret not in logged
+    assert "0917 555" not in logged
+    assert "mamatay" not in logged
