@@ -22,13 +22,15 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    INTENT_NAME_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language.scripts import fold
-from bot.language.terms import TermIndex
+from bot.language.terms import TermIndex, drop_everyday_words
 
 TERMS_FILE = "terms.json"
 
@@ -91,6 +93,11 @@ class TermEntityExtractor(EntityExtractorMixin, GraphComponent):
             # languages ("my" is not Malaysia, Malay "x" means "not", "la" is a
             # particle), whichever file lists them.
             "ambiguous": [],
+            # Terms that are also everyday words (Lao "ລາວ" is "Laos" and
+            # "he/she"): found only when the classifier says the message answers
+            # with one of `answer_intents`.
+            "answer_only": [],
+            "answer_intents": ["inform_country", "change_language"],
         }
 
     def __init__(
@@ -104,6 +111,7 @@ class TermEntityExtractor(EntityExtractorMixin, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._index = index or TermIndex([])
+        self._answer_only = {fold(str(t)) for t in self._config["answer_only"]}
 
     @classmethod
     def create(
@@ -143,7 +151,14 @@ class TermEntityExtractor(EntityExtractorMixin, GraphComponent):
         """Adds the terms found to each message's entities (see parent class)."""
         for message in messages:
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
-            found = self._index.find([fold(token.text) for token in tokens])
+            folded = [fold(token.text) for token in tokens]
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            found = drop_everyday_words(
+                self._index.find(folded),
+                folded,
+                self._answer_only,
+                answering=intent in self._config["answer_intents"],
+            )
             entities = [
                 {
                     ENTITY_ATTRIBUTE_TYPE: match.entity,

@@ -9,7 +9,7 @@ Rasa.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.language.scripts import fold
@@ -36,6 +36,36 @@ class TermMatch:
 def term_key(text: str) -> tuple[str, ...]:
     """Return the folded words of a text, the form terms are compared in."""
     return tuple(fold(word.text) for word in words(text))
+
+
+def drop_everyday_words(
+    matches: Sequence[TermMatch],
+    folded_words: Sequence[str],
+    everyday: Collection[str],
+    answering: bool,
+) -> list[TermMatch]:
+    """Drop terms that are also everyday words, unless the message is an answer.
+
+    Lao "ລາວ" is both "Laos" and "he/she" ("ລາວຂູ່ຂ້ອຍ": he threatens me), so
+    it names the country only in a message that says where the person is (or
+    which language they want); elsewhere it is the pronoun.
+
+    Args:
+        matches: What `TermIndex.find` found.
+        folded_words: The message's folded words (as given to `find`).
+        everyday: Folded surface forms that are also everyday words.
+        answering: Whether the message answers "where are you" or "which language".
+
+    Returns:
+        The matches to keep, in order.
+    """
+    if answering:
+        return list(matches)
+    return [
+        m
+        for m in matches
+        if " ".join(folded_words[m.first : m.last + 1]) not in everyday
+    ]
 
 
 class TermIndex:

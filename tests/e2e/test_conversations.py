@@ -327,3 +327,21 @@ def test_server_logs_carry_no_message_text(services: Services) -> None:
     assert secret not in logged
     assert "0917 555" not in logged
     assert "mamatay" not in logged
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("ລາວຂູ່ວ່າຈະປ່ອຍຮູບຂ້ອຍ", []),  # "he threatens to release my pics"
+        ("ຂ້ອຍຢູ່ລາວ", ["LA"]),  # "I am in Laos"
+        ("nasa malaysia po ako", ["MY"]),
+        ("my bf wants pics", []),  # "my" is not Malaysia
+    ],
+)
+def test_parse_finds_countries_but_not_lookalike_words(
+    services: Services, text: str, countries: list[str]
+) -> None:
+    status, parsed = post(f"{services.rasa_url}/model/parse", {"text": text})
+    assert status == 200
+    found = [e["value"] for e in parsed["entities"] if e["entity"] == "country"]
+    assert found == countries

@@ -1,4 +1,4 @@
-from bot.language.terms import TermIndex, term_key
+from bot.language.terms import TermIndex, drop_everyday_words, term_key
 
 INDEX = TermIndex(
     [
@@ -43,3 +43,15 @@ def test_index_round_trips_through_json() -> None:
     assert [(m.entity, m.value) for m in again.find(list(term_key("insta")))] == [
         ("platform", "instagram")
     ]
+
+
+def test_an_everyday_word_names_a_country_only_in_an_answer() -> None:
+    index = TermIndex([("country", "ລາວ", "LA"), ("country", "ປະເທດລາວ", "LA")])
+    for text, answering, expected in [
+        ("ລາວຂູ່ຂ້ອຍ", False, []),  # "he threatens me"
+        ("ຂ້ອຍຢູ່ລາວ", True, ["LA"]),  # "I am in Laos"
+        ("ຂ້ອຍຢູ່ປະເທດລາວ ມີເບີໂທບໍ່", False, ["LA"]),
+    ]:
+        folded = list(term_key(text))
+        kept = drop_everyday_words(index.find(folded), folded, {"ລາວ"}, answering)
+        assert [m.value for m in kept] == expected, text
