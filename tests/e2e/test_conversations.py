@@ -333,6 +333,7 @@ def test_server_logs_carry_no_message_text(services: Services) -> None:
     ("text", "countries"),
     [
         ("ລາວຂູ່ວ່າຈະປ່ອຍຮູບຂ້ອຍ", []),  # "he threatens to release my pics"
+        ("ລາວຂູ່ຂ້ອຍ", []),  # "he threatens me"
         ("ຂ້ອຍຢູ່ລາວ", ["LA"]),  # "I am in Laos"
         ("nasa malaysia po ako", ["MY"]),
         ("my bf wants pics", []),  # "my" is not Malaysia
