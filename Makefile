@@ -35,11 +35,12 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt actions/requirements.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt actions/requirements.txt requirements-nodeps.txt constraints.txt
 	@test -n "$(PYTHON310)" || { echo "python3.10 not found: install Python 3.10 (pyenv install 3.10.13)"; exit 1; }
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==24.0
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create or update the virtualenv .venv from the pinned requirements

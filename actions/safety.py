@@ -1,20 +1,36 @@
-"""Safety actions: the crisis answer, which always comes first.
+"""Safety actions: the conversation around a crisis, which always comes first.
 
 `action_respond_to_crisis` runs for `crisis_self_harm` and `immediate_danger`
-whatever else is going on (data/rules/safety.yml); `action_delete_conversation`
-confirms an erasure the person asked for.
+whatever else is going on, and for the replies that follow while the `crisis`
+slot holds a state (data/rules/safety.yml). What it does is decided by
+`bot.safety.triage.next_step`: the crisis script, the caring question for an
+elevated message, a check-in, or the end of crisis mode after a clear "I'm
+safe". `action_delete_conversation` confirms an erasure the person asked for.
 """
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.helplines import AWAITING, directory, language_of, send_listing
 from bot.content.helplines import FOCUS_COUNTRIES
+from bot.safety.phrases import (
+    load_phrase_book,
+    reassuring_expressions,
+    uncertain_words,
+)
+from bot.safety.triage import CRISIS_INTENTS, Decision, Step, next_step, topic_of
+from bot.settings import Settings
 
+CRISIS = "crisis"
+CONCERN_TOPIC = "concern_topic"
 DANGER_INTENT = "immediate_danger"
+CHECK_IN_OPENERS = {
+    "not_safe": "utter_crisis_not_safe",
+    "unclear": "utter_crisis_unclear",
+}
 
 
 def focus_country_lines(language: str) -> str:
@@ -35,13 +51,49 @@ def focus_country_lines(language: str) -> str:
     return "\n".join(lines)
 
 
-class ActionRespondToCrisis(Action):
-    """The crisis answer: a caring message, the numbers, and an offer of a person.
+def send_crisis_lines(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """The urgent numbers of the person's country.
 
-    Runs for `crisis_self_harm` and `immediate_danger` in any context. Without a
-    country it lists the emergency and crisis numbers of all five focus countries
-    at once (no time is lost asking) and remembers to narrow them down once the
-    person names their country. Returns a `SlotSet(awaiting_country)` event.
+    While the country is unknown: those of all five focus countries, with the
+    country question.
+    """
+    language = language_of(tracker)
+    country = tracker.get_slot("country")
+    if country:
+        send_listing(dispatcher, "crisis", country, language)
+        return [SlotSet(AWAITING, None)]
+    dispatcher.utter_message(
+        response="utter_crisis_lines_all", helpline_list=focus_country_lines(language)
+    )
+    return [SlotSet(AWAITING, "crisis")]
+
+
+def ranking_of(message: dict[str, Any]) -> list[tuple[str, float]]:
+    """The latest message's (intent, confidence) ranking, best first."""
+    return [
+        (str(r.get("name")), float(r.get("confidence") or 0.0))
+        for r in message.get("intent_ranking") or []
+    ]
+
+
+class ActionRespondToCrisis(Action):
+    """Answers a crisis and every reply until the person is safe.
+
+    Steps (`bot.safety.triage.Step`):
+    - script: care, the numbers, the offer of a person, "Are you safe right now?";
+    - ask_concern: for an elevated message, the caring question first;
+    - check_in: after "no", "not sure" or anything unclear in crisis mode, the
+      numbers again, the offer of a person and the question again;
+    - clarify: a bare "yes" to "are you safe?" is asked once more;
+    - safe: a clear "I'm safe" ends crisis mode with "I'm glad";
+    - concern_cleared: "no" to the caring question returns to the topic the
+      message was about (as if asked again), or to the menu.
+
+    Returns `SlotSet` events for `crisis`, `concern_topic` and
+    `awaiting_country`; after concern_cleared with a topic, the topic's intent
+    as a new user turn so that its rule answers it.
     """
 
     def name(self) -> str:
@@ -51,23 +103,75 @@ class ActionRespondToCrisis(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Sends care, the numbers and the offer (see class docstring)."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        care = "utter_danger_care" if intent == DANGER_INTENT else "utter_crisis_care"
-        dispatcher.utter_message(response=care)
-        language = language_of(tracker)
-        country = tracker.get_slot("country")
-        if country:
-            send_listing(dispatcher, "crisis", country, language)
-            events: list[EventType] = [SlotSet(AWAITING, None)]
-        else:
-            dispatcher.utter_message(
-                response="utter_crisis_lines_all",
-                helpline_list=focus_country_lines(language),
+        """Decides the step and sends its responses (see class docstring)."""
+        message = tracker.latest_message or {}
+        intent = str((message.get("intent") or {}).get("name") or "")
+        risk = message.get("risk") or ("high" if intent in CRISIS_INTENTS else "none")
+        text = str(message.get("text") or "")
+        state = tracker.get_slot(CRISIS)
+        book = load_phrase_book(Settings.from_env().data_dir / "safety")
+        languages = {language_of(tracker), "en"}
+        decision = next_step(
+            state,
+            intent,
+            str(risk),
+            text,
+            uncertain_words(book, languages),
+            reassuring_expressions(book, languages),
+        )
+        # Always set, even unchanged: the rules state the slot after this action.
+        events: list[EventType] = [SlotSet(CRISIS, decision.state)]
+        return events + self._act(decision, intent, dispatcher, tracker)
+
+    def _act(
+        self,
+        decision: Decision,
+        intent: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> list[EventType]:
+        step = decision.step
+        if step == Step.ASK_CONCERN:
+            dispatcher.utter_message(response="utter_concern_check")
+            return [
+                SlotSet(CONCERN_TOPIC, topic_of(ranking_of(tracker.latest_message)))
+            ]
+        if step == Step.SAFE:
+            dispatcher.utter_message(response="utter_crisis_safe")
+            return []
+        if step == Step.CLARIFY:
+            dispatcher.utter_message(response="utter_crisis_clarify")
+            dispatcher.utter_message(response="utter_crisis_check")
+            return []
+        if step == Step.CONCERN_CLEARED:
+            dispatcher.utter_message(response="utter_concern_cleared")
+            return [SlotSet(CONCERN_TOPIC, None), *self._back_to(tracker, dispatcher)]
+        if step == Step.SCRIPT:
+            care = (
+                "utter_danger_care" if intent == DANGER_INTENT else "utter_crisis_care"
             )
-            events = [SlotSet(AWAITING, "crisis")]
+            dispatcher.utter_message(response=care)
+        elif decision.reason in CHECK_IN_OPENERS:
+            dispatcher.utter_message(response=CHECK_IN_OPENERS[decision.reason])
+        events = send_crisis_lines(dispatcher, tracker)
         dispatcher.utter_message(response="utter_crisis_offer_person")
+        dispatcher.utter_message(response="utter_crisis_check")
         return events
+
+    @staticmethod
+    def _back_to(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+        """The topic the elevated message was about, as a new user turn."""
+        topic: Optional[str] = tracker.get_slot(CONCERN_TOPIC)
+        if not topic:
+            dispatcher.utter_message(response="utter_menu")
+            return []
+        parse: dict[str, Any] = {
+            "intent": {"name": topic, "confidence": 1.0},
+            "entities": [],
+            "risk": "none",
+            "language": (tracker.latest_message or {}).get("language"),
+        }
+        return [ActionExecuted("action_listen"), UserUttered(None, parse_data=parse)]
 
 
 class ActionDeleteConversation(Action):

@@ -9,7 +9,13 @@ every message with the trained model and writes to results/:
   false-positive rate (the README copies this table);
 - intent_report_<lang>.json: per-intent precision, recall, F1 (scikit-learn);
 - confusion_<lang>.csv and confusion_<lang>.png: intent confusion matrices;
-- errors_<lang>.txt: every misclassified message, to improve the data.
+- errors_<lang>.txt: every misclassified message, to improve the data;
+- background.md and background_alarms_<lang>.txt: on the held-out part of the
+  background set (tests/background/<lang>.txt: ordinary sentences written by
+  outsiders, never trained on) the share taken for a crisis (the crisis false
+  positives on ordinary text), the share answered as off-topic (out_of_scope
+  or the rephrase request), and language detection on two-word samples cut
+  from those sentences.
 """
 
 import argparse
@@ -202,14 +208,112 @@ def evaluate(model: Path, data: Path, out: Path) -> str:
     return summary
 
 
+def two_word_samples(lines: list[str], limit: int = 200) -> list[str]:
+    """Deterministic two-word samples cut from sentences (Thai/Lao: 2 segments)."""
+    from bot.language.segment import words
+
+    samples = []
+    for line in lines:
+        found = [w.text for w in words(line) if any(c.isalpha() for c in w.text)]
+        if len(found) >= 2:
+            middle = len(found) // 2
+            pair = found[middle - 1 : middle + 1]
+            joiner = "" if all(w[0] >= "\u0e00" for w in pair) else " "
+            samples.append(joiner.join(pair))
+        if len(samples) >= limit:
+            break
+    return samples
+
+
+async def parse_texts(model: Path, sets: dict[str, list[str]]) -> dict[str, list[Any]]:
+    """Parse plain texts with the trained model (loaded once)."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    parsed: dict[str, list[Any]] = {}
+    for name, texts in sets.items():
+        parsed[name] = [await agent.parse_message(text) for text in texts]
+    return parsed
+
+
+def evaluate_background(
+    model: Path, data: Path, out: Path, pattern: str = "*.txt", name: str = "background"
+) -> str:
+    """Crisis false alarms and two-word language detection on ordinary text."""
+    from bot.content.background import language_of_file, read_lines
+
+    files = sorted(data.glob(pattern))
+    if not files:
+        return "(no held-out background set)"
+    sentences = {
+        language_of_file(path).removeprefix("everyday_"): read_lines(path)
+        for path in files
+    }
+    pairs = {f"{name}:2w": two_word_samples(lines) for name, lines in sentences.items()}
+    parsed = asyncio.run(parse_texts(model, {**sentences, **pairs}))
+    lines = [
+        "| background set | sentences | crisis false positives | elevated | "
+        "off-topic answer | two-word samples | language detection (2 words) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    set_name = name
+    for name, texts in sentences.items():
+        results = parsed[name]
+        alarms = [
+            (r["intent"]["name"], r.get("risk"), text)
+            for r, text in zip(results, texts, strict=True)
+            if r["intent"]["name"] in CRISIS or r.get("risk", "none") != "none"
+        ]
+        elevated = sum(1 for _, risk, _ in alarms if risk == "elevated")
+        off_topic = sum(
+            r["intent"]["name"] in ("out_of_scope", "nlu_fallback") for r in results
+        )
+        expected = EXPECTED_LANGUAGE.get(name, name)
+        two = parsed[f"{name}:2w"]
+        right = sum((r.get("language") or {}).get("code") == expected for r in two)
+        with open(out / f"{set_name}_alarms_{name}.txt", "w", encoding="utf-8") as h:
+            for intent, risk, text in alarms:
+                h.write(f"{intent}\t{risk}\t{text}\n")
+            for r, text in zip(two, pairs[f"{name}:2w"], strict=True):
+                code = (r.get("language") or {}).get("code")
+                if code != expected:
+                    h.write(f"language\t{code}\t{text}\n")
+        n = len(texts)
+        lines.append(
+            f"| {name} | {n} | {len(alarms) / n:.3f} | {elevated / n:.3f} | "
+            f"{off_topic / n:.3f} | {len(two)} | "
+            f"{(right / len(two)) if two else float('nan'):.3f} |"
+        )
+    table = "\n".join(lines).replace("| background set |", f"| {set_name} set |")
+    (out / f"{set_name}.md").write_text(table + "\n", encoding="utf-8")
+    return table
+
+
 def main() -> None:
     """Command line: --model models --data tests/nlu --out results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models")
     parser.add_argument("--data", type=Path, default=ROOT / "tests" / "nlu")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
+    parser.add_argument(
+        "--background", type=Path, default=ROOT / "tests" / "background"
+    )
     args = parser.parse_args()
-    print(evaluate(latest_model(args.model), args.data, args.out))
+    model = latest_model(args.model)
+    print(evaluate(model, args.data, args.out))
+    print()
+    print(evaluate_background(model, args.background, args.out))
+    chat = args.data.parent / "chat"
+    if chat.is_dir():
+        # Independent sets: written by writers who never saw the training data.
+        print()
+        print(evaluate(model, chat, args.out / "chat"))
+        print()
+        print(
+            evaluate_background(
+                model, chat, args.out / "chat", "everyday_*.txt", "everyday"
+            )
+        )
 
 
 if __name__ == "__main__":

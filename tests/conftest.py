@@ -29,12 +29,17 @@ def make_tracker(
     text: str = "hi",
     entities: Optional[list[dict[str, Any]]] = None,
     language: Optional[dict[str, Any]] = None,
+    parse: Optional[dict[str, Any]] = None,
 ) -> Tracker:
-    """A real rasa_sdk Tracker whose latest message has the given parse."""
+    """A real rasa_sdk Tracker whose latest message has the given parse.
+
+    `parse` adds further keys of the parse output (risk, intent_ranking...).
+    """
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0},
         "entities": entities or [],
+        **(parse or {}),
     }
     if language is not None:
         latest["language"] = language

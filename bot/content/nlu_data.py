@@ -37,7 +37,8 @@ def plain_text(example: str) -> str:
 
 def read_examples(path: Path, language: str) -> list[Example]:
     """Every intent example of one Rasa YAML file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
     found = []
     for block in data.get("nlu") or []:
         if not isinstance(block, dict) or "intent" not in block:

@@ -7,8 +7,11 @@ remembers (the `language` slot). Rules:
   at once and sticks: only a long message clearly in another language (at least
   `LONG_MESSAGE_LETTERS` letters, decided) switches away from it.
 - Otherwise a decided message switches the language; an undecided one ("ok",
-  "hi", an emoji) keeps it. The very first message sets it even if undecided,
-  since a best guess beats no language.
+  "hi", an emoji) keeps it. A short message (fewer than
+  `SHORT_MESSAGE_WORDS` words) switches only on strong evidence
+  (`STRONG_CONFIDENCE`): two words of Malay and Indonesian, or of Tagalog and
+  English, are easily confused. The very first message sets it even if
+  undecided, since a best guess beats no language.
 
 Pure: must not import Rasa.
 """
@@ -17,9 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from bot.language.segment import words
 from bot.languages import CODES, DEFAULT
 
 LONG_MESSAGE_LETTERS = 20
+SHORT_MESSAGE_WORDS = 4
+STRONG_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,10 @@ def choose_language(
     if current is None:
         return LanguageChoice(code, False)
     if code == current or not detection.get("decided"):
+        return LanguageChoice(current, chosen)
+    if len(words(text)) < SHORT_MESSAGE_WORDS and (
+        float(detection.get("confidence") or 0.0) < STRONG_CONFIDENCE
+    ):
         return LanguageChoice(current, chosen)
     if chosen:
         letters = sum(char.isalpha() for char in text)

@@ -22,7 +22,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Optional
 
@@ -54,11 +54,14 @@ class Detection:
         confidence: Between 0 and 1.
         decided: Whether the message is clear enough to change the
             conversation's language.
+        probabilities: Every language's probability (Thai or Lao alone when
+            the script decides); not part of the parse output.
     """
 
     code: Optional[str]
     confidence: float
     decided: bool
+    probabilities: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the parse-output form: {"code", "confidence", "decided"}."""
@@ -77,11 +80,17 @@ class DetectorSettings:
         min_words: Words other than shared chat words needed to decide.
         min_confidence: Confidence needed to decide.
         langdetect_weight: Share of langdetect in the blend for Latin script.
+        py3langid_weight: Share of py3langid in the same blend (the rest is
+            our own n-gram model).
+        background_weight: How much one line of ordinary text counts against
+            one of our examples when the n-gram model is trained.
     """
 
     min_words: int = 2
     min_confidence: float = 0.7
-    langdetect_weight: float = 0.25
+    langdetect_weight: float = 0.15
+    py3langid_weight: float = 0.25
+    background_weight: float = 0.33
 
 
 def features(text: str) -> Counter[str]:
@@ -124,20 +133,37 @@ class NgramModel:
 
     @classmethod
     def fit(
-        cls, examples: Iterable[tuple[str, str]], alpha: float = 0.1
+        cls,
+        examples: Iterable[tuple[str, str]],
+        alpha: float = 0.1,
+        background: Iterable[tuple[str, str]] = (),
+        background_weight: float = 1.0,
     ) -> "NgramModel":
         """Train on (text, language code) pairs.
 
         Vietnamese examples are also learnt without their diacritics, because
         that is how many people type them.
+
+        Args:
+            examples: Our chat examples, (text, code).
+            alpha: Smoothing.
+            background: Ordinary text of each language, (text, code): the
+                general vocabulary that our topic-bound examples lack.
+            background_weight: How much one background line counts against one
+                example.
         """
-        counts: dict[str, Counter[str]] = {}
-        docs: Counter[str] = Counter()
-        for text, code in examples:
+        counts: dict[str, dict[str, float]] = {}
+        docs: dict[str, float] = {}
+        weighted = [(text, code, 1.0) for text, code in examples] + [
+            (text, code, background_weight) for text, code in background
+        ]
+        for text, code, weight in weighted:
             variants = {text, fold(text)} if code == "vi" else {text}
             for variant in variants:
-                counts.setdefault(code, Counter()).update(features(variant))
-                docs[code] += 1
+                counter = counts.setdefault(code, {})
+                for feature, count in features(variant).items():
+                    counter[feature] = counter.get(feature, 0.0) + count * weight
+                docs[code] = docs.get(code, 0.0) + weight
         vocabulary = set().union(*counts.values()) if counts else set()
         total_docs = sum(docs.values())
         log_priors = {c: math.log(n / total_docs) for c, n in docs.items()}
@@ -222,21 +248,52 @@ def langdetect_probabilities(text: str) -> dict[str, float]:
     return result
 
 
+# py3langid languages we keep, and what each one counts as.
+PY3LANGID_LANGUAGES = {"en": "en", "tl": "tl", "ms": "ms", "id": "ms", "vi": "vi"}
+
+
+@lru_cache(maxsize=1)
+def _py3langid() -> Any:
+    """py3langid's model limited to our Latin-script languages (loads in ~1 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(PY3LANGID_LANGUAGES))
+    return identifier
+
+
+def py3langid_probabilities(text: str) -> dict[str, float]:
+    """Return py3langid's probabilities mapped to our codes (Indonesian -> ms)."""
+    result: dict[str, float] = {}
+    for language, probability in _py3langid().rank(text):
+        code = PY3LANGID_LANGUAGES[language]
+        result[code] = result.get(code, 0.0) + float(probability)
+    return result
+
+
+def _blend(parts: list[tuple[float, Mapping[str, float]]]) -> dict[str, float]:
+    """Weighted average of probability tables (empty tables are left out)."""
+    present = [(w, table) for w, table in parts if table and w > 0]
+    total = sum(w for w, _ in present)
+    if not total:
+        return {}
+    return {
+        code: sum(w * table.get(code, 0.0) for w, table in present) / total
+        for code in LATIN_CODES
+    }
+
+
 def _latin_probabilities(
     text: str, model: Optional[NgramModel], settings: DetectorSettings
 ) -> dict[str, float]:
     learnt = model.probabilities(text) if model else {}
-    library = langdetect_probabilities(text)
-    if not learnt:
-        blended = library
-    elif not library:
-        blended = learnt
-    else:
-        weight = settings.langdetect_weight
-        blended = {
-            code: (1 - weight) * learnt.get(code, 0.0) + weight * library.get(code, 0.0)
-            for code in LATIN_CODES
-        }
+    blended = _blend(
+        [
+            (1 - settings.langdetect_weight - settings.py3langid_weight, learnt),
+            (settings.langdetect_weight, langdetect_probabilities(text)),
+            (settings.py3langid_weight, py3langid_probabilities(text)),
+        ]
+    )
     if has_vietnamese_letters(text):
         blended = {code: (0.95 if code == "vi" else 0.05 / 3) for code in LATIN_CODES}
     return blended
@@ -274,7 +331,7 @@ def detect(
         confidence = letters[script] / southeast
         own_words = [w for w in content_words if w.script in ("thai", "lao")]
         decided = len(own_words) >= settings.min_words
-        return Detection(code, confidence, decided)
+        return Detection(code, confidence, decided, {code: confidence})
     if not content_words:
         # Only shared chat words ("ok", "no no", "lol"): they are English words,
         # so that is the best guess, but they must not change the language.
@@ -287,4 +344,4 @@ def detect(
         len(content_words) >= settings.min_words
         and confidence >= settings.min_confidence
     )
-    return Detection(code, confidence, decided)
+    return Detection(code, confidence, decided, probabilities)

@@ -7,6 +7,7 @@ training data (each intent block of `data/nlu/<lang>.yml` carries
 """
 
 import logging
+from pathlib import Path
 from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,12 +18,15 @@ from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.content.background import fingerprint, read_by_language
 from bot.language.detect import DetectorSettings, NgramModel, detect
 from bot.languages import CODES, LATIN_CODES
 
 logger = logging.getLogger(__name__)
 
 LANGUAGE = "language"
+# Every language's probability, for later components (not in the parse output).
+LANGUAGE_PROBABILITIES = "language_probabilities"
 MODEL_FILE = "ngram_model.json"
 
 
@@ -50,17 +54,34 @@ class LanguageDetector(GraphComponent):
             # Confidence needed for the same; below it the conversation keeps its
             # language. Tuned on tests/nlu (see README, Languages).
             "min_confidence": 0.7,
-            # Weight of langdetect against our own n-gram model for Latin script.
-            # Our model knows how our users type; langdetect knows general text.
-            "langdetect_weight": 0.25,
+            # Shares of langdetect and py3langid (both limited to our languages,
+            # Indonesian counted as Malay) in the blend with our own n-gram
+            # model for Latin script. Our model knows how our users type; the
+            # libraries know general text. Measured on two-word samples and
+            # chat messages (README, "Languages").
+            "langdetect_weight": DetectorSettings.langdetect_weight,
+            "py3langid_weight": DetectorSettings.py3langid_weight,
             # Smoothing of the naive Bayes model.
             "alpha": 0.1,
+            # Ordinary text of each language (data/background/<lang>.txt and
+            # chat_<lang>.txt) also taught to the n-gram model, each line
+            # counting this much against one training example: the general
+            # vocabulary our topic-bound examples lack.
+            "background": "data/background",
+            "background_weight": DetectorSettings.background_weight,
         }
 
     @staticmethod
     def required_packages() -> list[str]:
         """Any extra python dependencies required for this component to run."""
-        return ["langdetect", "pythainlp", "laonlp"]
+        return ["langdetect", "py3langid", "pythainlp", "laonlp"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
+        """Retrain when the background set changes (Rasa does not read it)."""
+        return fingerprint(
+            Path(config.get("background") or cls.get_default_config()["background"])
+        )
 
     def __init__(
         self,
@@ -74,6 +95,7 @@ class LanguageDetector(GraphComponent):
             min_words=int(self._config["min_words"]),
             min_confidence=float(self._config["min_confidence"]),
             langdetect_weight=float(self._config["langdetect_weight"]),
+            py3langid_weight=float(self._config["py3langid_weight"]),
         )
         self._model_storage = model_storage
         self._resource = resource
@@ -106,8 +128,10 @@ class LanguageDetector(GraphComponent):
                 path = directory / MODEL_FILE
                 model = NgramModel.from_json(path.read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
-            logger.warning("No trained language model found; using langdetect only.")
-        return cls(config, model_storage, resource, model)
+            logger.warning("No trained language model found; using the libraries.")
+        detector = cls(config, model_storage, resource, model)
+        detector.process([Message(data={TEXT: "warm up the libraries"})])
+        return detector
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learns the Latin-script languages from the labelled intent examples."""
@@ -116,7 +140,20 @@ class LanguageDetector(GraphComponent):
             for message in training_data.intent_examples
             if (code := example_language(message)) in LATIN_CODES
         ]
-        self._model = NgramModel.fit(examples, alpha=float(self._config["alpha"]))
+        background = [
+            (line, code)
+            for code, lines in read_by_language(
+                Path(self._config["background"])
+            ).items()
+            if code in LATIN_CODES
+            for line in lines
+        ]
+        self._model = NgramModel.fit(
+            examples,
+            alpha=float(self._config["alpha"]),
+            background=background,
+            background_weight=float(self._config["background_weight"]),
+        )
         with self._model_storage.write_to(self._resource) as directory:
             (directory / MODEL_FILE).write_text(self._model.to_json(), encoding="utf-8")
         return self._resource
@@ -127,4 +164,5 @@ class LanguageDetector(GraphComponent):
             text = message.get(TEXT) or ""
             detection = detect(text, self._model, self._settings)
             message.set(LANGUAGE, detection.as_dict(), add_to_output=True)
+            message.set(LANGUAGE_PROBABILITIES, dict(detection.probabilities))
         return messages

@@ -15,7 +15,7 @@ from functools import lru_cache
 _RUNS = re.compile(
     r"(?P<thai>[\u0E01-\u0E3A\u0E40-\u0E4E]+)"
     r"|(?P<lao>[\u0E81-\u0EDF]+)"
-    r"|(?P<word>[^\W_]+(?:['’\-][^\W_]+)*)"
+    r"|(?P<word>[^\W_\u0E00-\u0EFF]+(?:['’\-][^\W_\u0E00-\u0EFF]+)*)"
 )
 
 

@@ -1,17 +1,23 @@
 """`CrisisDetector`: Rasa graph component that makes sure no crisis is missed.
 
-A thin shell around `bot.safety.crisis`. Placed last in the pipeline, it checks
-every message against the curated phrases of all six languages
-(data/safety/<lang>.yml, read when the server starts, so reviewed phrases apply
-without retraining) and combines them with the classifier's intent: a matching
-phrase sets the crisis intent whatever the classifier said (also over
-`nlu_fallback`). It adds `"risk": "none" | "elevated" | "high"` to every parse
-result.
+A thin shell around `bot.safety` (phrases, crisis, crisis_model, risk). Placed
+last in the pipeline, it sets the intent and adds
+`"risk": "none" | "elevated" | "high"` to every parse result:
+
+- the curated phrases of data/safety/<lang>.yml (read when the server starts,
+  so reviewed phrases apply without retraining), each language's phrases on
+  messages in that language (English ones on every Latin-script message);
+- a crisis classifier trained here on our examples and the background set of
+  ordinary sentences (data/background/), so an off-topic message is not taken
+  for a crisis because the intent classifier had nothing better;
+- the everyday text it learnt from decides which phrases may also match
+  without diacritics.
 """
 
+import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -24,20 +30,29 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.safety.crisis import CrisisMatcher, assess, load_matcher
+from bot.content.background import fingerprint, read_background
+from bot.language.detector import LANGUAGE, LANGUAGE_PROBABILITIES
+from bot.language.segment import words
+from bot.safety.crisis import CrisisMatcher, Dictionary
+from bot.safety.crisis_model import CRISIS_INTENTS, CrisisModel, ModelSettings
+from bot.safety.phrases import load_phrase_book
+from bot.safety.risk import Thresholds, assess, phrase_languages
 
 logger = logging.getLogger(__name__)
 
 RISK = "risk"
 INTENT_RANKING = "intent_ranking"
+MODEL_FILE = "crisis_model.pkl"
+EVERYDAY_FILE = "everyday.json"
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
 class CrisisDetector(GraphComponent):
-    """Overrides the intent with a crisis intent when a crisis phrase matches."""
+    """Sets the crisis intent and the risk level of every message."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -45,13 +60,68 @@ class CrisisDetector(GraphComponent):
         return {
             # Folder of the curated phrase files, one per language.
             "phrases": "data/safety",
-            # Classifier confidence from which a crisis intent alone is high risk.
-            "classifier_threshold": 0.5,
+            # Folder of the background set: ordinary sentences, one per line.
+            "background": "data/background",
+            # Crisis probability from which a message without a phrase is high
+            # risk (the crisis script at once, if the intent classifier gives the
+            # crisis intents at least `sure_agreement`; elevated otherwise) ...
+            "high_threshold": 0.9,
+            "sure_agreement": 0.5,
+            # ... and from which it is elevated (a caring question first), if
+            # the intent classifier gives the crisis intents at least
+            # `agreement`, or the message has `long_message` words or more.
+            "elevated_threshold": 0.5,
+            "agreement": 0.2,
+            "long_message": 20,
+            # Fewer words never make a classifier-only crisis ("no", "ok").
+            "min_words": 2,
+            # Intent confidence below which a demoted crisis intent becomes
+            # nlu_fallback (keep equal to FallbackClassifier's threshold).
+            "fallback_threshold": 0.15,
+            # Another Latin-script language whose phrases also apply when the
+            # language detector gives it at least this probability.
+            "language_floor": 0.2,
+            # Logistic regression of the crisis classifier.
+            "c": 4.0,
+            # Weight of one background sentence against one training example.
+            "background_weight": 1.0,
         }
 
-    def __init__(self, config: dict[str, Any], matcher: CrisisMatcher) -> None:
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
+        """Retrain when the background set changes (Rasa does not read it)."""
+        return fingerprint(
+            Path(config.get("background") or cls.get_default_config()["background"])
+        )
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[CrisisModel] = None,
+        everyday: Optional[list[str]] = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
-        self._matcher = matcher
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+        self._thresholds = Thresholds(
+            high=float(self._config["high_threshold"]),
+            elevated=float(self._config["elevated_threshold"]),
+            fallback=float(self._config["fallback_threshold"]),
+            min_words=int(self._config["min_words"]),
+            agreement=float(self._config["agreement"]),
+            sure_agreement=float(self._config["sure_agreement"]),
+            long_message=int(self._config["long_message"]),
+        )
+        self._matcher = self._build_matcher(everyday)
+
+    def _build_matcher(self, everyday: Optional[list[str]]) -> CrisisMatcher:
+        book = load_phrase_book(Path(self._config["phrases"]))
+        matcher = CrisisMatcher(book, everyday or None, Dictionary.shipped())
+        logger.info("Crisis phrases loaded: %d", len(matcher))
+        return matcher
 
     @classmethod
     def create(
@@ -61,30 +131,88 @@ class CrisisDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "CrisisDetector":
-        """Loads the phrases (see parent class for full docstring)."""
-        merged = {**cls.get_default_config(), **config}
-        matcher = load_matcher(Path(merged["phrases"]))
-        logger.info("Crisis phrases loaded: %d", len(matcher))
-        return cls(merged, matcher)
+        """Creates an untrained component (see parent class for full docstring)."""
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "CrisisDetector":
+        """Loads the crisis classifier and everyday text (see parent class)."""
+        model, everyday = None, None
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = CrisisModel.load(directory / MODEL_FILE)
+                everyday = json.loads(
+                    (directory / EVERYDAY_FILE).read_text(encoding="utf-8")
+                )
+        except (ValueError, FileNotFoundError):
+            logger.warning("No trained crisis classifier: phrases only.")
+        return cls(config, model_storage, resource, model, everyday)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns crisis vs. not from our examples and the background set."""
+        examples = [
+            (str(m.get(TEXT)), str(m.get(INTENT)))
+            for m in training_data.intent_examples
+            if m.get(TEXT)
+        ]
+        background = read_background(Path(self._config["background"]))
+        settings = ModelSettings(
+            c=float(self._config["c"]),
+            background_weight=float(self._config["background_weight"]),
+        )
+        self._model = CrisisModel.fit(examples, background, settings)
+        everyday = [t for t, intent in examples if intent not in CRISIS_INTENTS]
+        everyday += background
+        self._matcher = self._build_matcher(everyday)
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory / MODEL_FILE)
+            (directory / EVERYDAY_FILE).write_text(
+                json.dumps(everyday, ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Sets the crisis intent and the risk (see parent class for full docstring)."""
         for message in messages:
+            text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
-            name = intent.get(INTENT_NAME_KEY) or ""
-            confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-            match = self._matcher.match(message.get(TEXT) or "")
-            verdict = assess(
-                match, name, confidence, self._config["classifier_threshold"]
+            chosen = (
+                str(intent.get(INTENT_NAME_KEY) or ""),
+                float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
             )
-            if verdict.intent != name:
-                new = {INTENT_NAME_KEY: verdict.intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-                ranking = [
+            ranking = [chosen] + [
+                (str(r.get(INTENT_NAME_KEY)), float(r.get(PREDICTED_CONFIDENCE_KEY)))
+                for r in message.get(INTENT_RANKING) or []
+                if r.get(INTENT_NAME_KEY) != chosen[0]
+            ]
+            languages = phrase_languages(
+                message.get(LANGUAGE),
+                message.get(LANGUAGE_PROBABILITIES),
+                float(self._config["language_floor"]),
+            )
+            match = self._matcher.match(text, languages) if text else None
+            crisis = (
+                self._model.probabilities([text])[0] if self._model and text else {}
+            )
+            verdict = assess(match, ranking, crisis, self._thresholds, len(words(text)))
+            if verdict.intent != chosen[0]:
+                new = {
+                    INTENT_NAME_KEY: verdict.intent,
+                    PREDICTED_CONFIDENCE_KEY: verdict.confidence,
+                }
+                rest = [
                     r
                     for r in message.get(INTENT_RANKING) or []
                     if r.get(INTENT_NAME_KEY) != verdict.intent
                 ]
                 message.set(INTENT, new, add_to_output=True)
-                message.set(INTENT_RANKING, [new, *ranking], add_to_output=True)
+                message.set(INTENT_RANKING, [new, *rest], add_to_output=True)
             message.set(RISK, verdict.risk, add_to_output=True)
         return messages

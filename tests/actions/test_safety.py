@@ -1,7 +1,7 @@
 from typing import Any
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.helplines import ActionAnswerCountry
@@ -13,7 +13,9 @@ async def test_crisis_without_country_lists_all_five_countries(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
-        intent="crisis_self_harm", text="i dont want to live anymore"
+        intent="crisis_self_harm",
+        text="i dont want to live anymore",
+        parse={"risk": "high"},
     )
     events = await ActionRespondToCrisis().run(dispatcher, tracker, domain)
     names = [m["response"] for m in dispatcher.messages]
@@ -21,6 +23,7 @@ async def test_crisis_without_country_lists_all_five_countries(
         "utter_crisis_care",
         "utter_crisis_lines_all",
         "utter_crisis_offer_person",
+        "utter_crisis_check",
     ]
     listing = dispatcher.messages[1]["helpline_list"]
     for number in (
@@ -36,7 +39,10 @@ async def test_crisis_without_country_lists_all_five_countries(
         "1554",
     ):
         assert number in listing
-    assert events == [SlotSet("awaiting_country", "crisis")]
+    assert events == [
+        SlotSet("crisis", "active"),
+        SlotSet("awaiting_country", "crisis"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -85,3 +91,110 @@ async def test_erasure_is_confirmed(
     )
     assert events == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_deleted"]
+
+
+async def test_elevated_message_gets_the_caring_question_and_keeps_its_topic(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        intent="crisis_self_harm",
+        text="he keeps asking for pics i cant take it anymore",
+        parse={
+            "risk": "elevated",
+            "intent_ranking": [
+                {"name": "crisis_self_harm", "confidence": 0.6},
+                {"name": "grooming_concern", "confidence": 0.3},
+            ],
+        },
+    )
+    events = await ActionRespondToCrisis().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_concern_check"]
+    assert events == [
+        SlotSet("crisis", "concern"),
+        SlotSet("concern_topic", "grooming_concern"),
+    ]
+
+
+async def test_no_to_the_caring_question_returns_to_the_topic(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        slots={"crisis": "concern", "concern_topic": "grooming_concern"},
+        intent="deny",
+        text="no",
+    )
+    events = await ActionRespondToCrisis().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_concern_cleared"]
+    assert events[:2] == [
+        SlotSet("crisis", "resolved"),
+        SlotSet("concern_topic", None),
+    ]
+    assert events[2] == ActionExecuted("action_listen")
+    assert events[3]["event"] == "user"
+    assert events[3]["parse_data"]["intent"]["name"] == "grooming_concern"
+
+
+async def test_no_to_the_caring_question_without_topic_shows_the_menu(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"crisis": "concern"}, intent="deny", text="no")
+    await ActionRespondToCrisis().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_concern_cleared",
+        "utter_menu",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "opener"),
+    [
+        ("deny", "no", "utter_crisis_not_safe"),
+        ("deny", "not really", "utter_crisis_not_safe"),
+        ("nlu_fallback", "idk", "utter_crisis_unclear"),
+        ("confirm_safe", "i dont feel safe", "utter_crisis_unclear"),
+    ],
+)
+async def test_in_crisis_mode_no_gets_the_numbers_again_never_im_glad(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    intent: str,
+    text: str,
+    opener: str,
+) -> None:
+    tracker = make_tracker(
+        slots={"crisis": "active", "country": "PH"}, intent=intent, text=text
+    )
+    events = await ActionRespondToCrisis().run(dispatcher, tracker, domain)
+    names = [m["response"] for m in dispatcher.messages]
+    assert names == [
+        opener,
+        "utter_crisis_lines",
+        "utter_crisis_offer_person",
+        "utter_crisis_check",
+    ]
+    assert "utter_crisis_safe" not in names
+    assert "911" in dispatcher.messages[1]["helpline_list"]
+    assert SlotSet("crisis", "resolved") not in events
+
+
+async def test_a_clear_safe_ends_crisis_mode(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        slots={"crisis": "active"}, intent="confirm_safe", text="/confirm_safe"
+    )
+    events = await ActionRespondToCrisis().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_crisis_safe"]
+    assert events == [SlotSet("crisis", "resolved")]
+
+
+async def test_a_bare_yes_in_crisis_mode_is_asked_again(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"crisis": "active"}, intent="affirm", text="yes")
+    events = await ActionRespondToCrisis().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_crisis_clarify",
+        "utter_crisis_check",
+    ]
+    assert events == [SlotSet("crisis", "active")]

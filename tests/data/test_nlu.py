@@ -100,12 +100,16 @@ def test_held_out_and_safety_story_messages_are_not_training_examples() -> None:
         for path in sorted((ROOT / "tests" / "nlu").glob("*.yml"))
         for e in read_examples(path, path.stem)
     ]
-    stories_file = ROOT / "tests" / "stories" / "test_safety_languages.yml"
     stories = [
         str(step["user"]).strip()
-        for story in yaml.safe_load(stories_file.read_text(encoding="utf-8"))["stories"]
+        for name in ("test_safety_languages.yml", "test_safety_followup_languages.yml")
+        for story in yaml.safe_load(
+            (ROOT / "tests" / "stories" / name).read_text(encoding="utf-8")
+        )["stories"]
         for step in story["steps"]
-        if "user" in step
+        # Short replies ("no", "not really") are everyday words; the crisis
+        # and counsellor messages are the ones the NLU must generalise to.
+        if "user" in step and step.get("intent") != "deny"
     ]
     seen = [text for text in held_out + stories if text.lower() in trained]
     assert not seen, f"evaluation messages found in the training data: {seen}"

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from bot.content.translations import load_translations
 from bot.language.scripts import has_vietnamese_letters
 from bot.launch import Services
 from bot.settings import ROOT, Settings
@@ -346,3 +348,143 @@ def test_parse_finds_countries_but_not_lookalike_words(
     assert status == 200
     found = [e["value"] for e in parsed["entities"] if e["entity"] == "country"]
     assert found == countries
+
+
+def response_text(language: str, name: str) -> str:
+    """A response's first text in a language (domain.yml for English)."""
+    if language == "en":
+        domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+        return str(domain["responses"][name][0]["text"])
+    table = load_translations(ROOT / "data" / "translations")[language]
+    return str(table[name][0]["text"])
+
+
+# (language, where, crisis, no, not really, idk, I'm safe)
+AFTER_CRISIS = [
+    (
+        "en",
+        "im in the philippines",
+        "honestly i just want to end my life",
+        "no",
+        "not really",
+        "idk",
+        "ok im safe now, my mom is home",
+    ),
+    (
+        "tl",
+        "taga pinas ako",
+        "ayoko na talagang mabuhay, gusto ko na lang mamatay",
+        "hindi",
+        "hindi naman masyado",
+        "ewan ko",
+        "ligtas na ako ngayon, nandito na si mama",
+    ),
+    (
+        "ms",
+        "sy duduk kat malaysia",
+        "sy rasa nak bunuh diri je malam ni",
+        "tak",
+        "tak sangat",
+        "entah la",
+        "sy dah selamat sekarang, ada dgn mak",
+    ),
+    (
+        "vi",
+        "minh o viet nam",
+        "em không muốn sống nữa, em muốn chết",
+        "không",
+        "không hẳn",
+        "em không biết",
+        "em an toàn rồi, mẹ em về rồi",
+    ),
+    (
+        "th",
+        "อยู่ประเทศไทยค่ะ",
+        "หนูไม่อยากมีชีวิตอยู่แล้ว อยากตาย",
+        "ไม่",
+        "ไม่ค่อย",
+        "ไม่รู้",
+        "หนูปลอดภัยแล้วค่ะ แม่กลับมาแล้ว",
+    ),
+    (
+        "lo",
+        "ຂ້ອຍຢູ່ລາວ",
+        "ຂ້ອຍບໍ່ຢາກມີຊີວິດຢູ່ແລ້ວ ຢາກຕາຍ",
+        "ບໍ່",
+        "ບໍ່ປານໃດ",
+        "ບໍ່ຮູ້",
+        "ຂ້ອຍປອດໄພແລ້ວ ແມ່ກັບມາແລ້ວ",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "where", "crisis", "no", "not_really", "idk", "safe"), AFTER_CRISIS
+)
+def test_after_a_crisis_only_a_clear_safe_gets_im_glad(
+    services: Services,
+    language: str,
+    where: str,
+    crisis: str,
+    no: str,
+    not_really: str,
+    idk: str,
+    safe: str,
+) -> None:
+    glad = response_text(language, "utter_crisis_safe")
+    question = response_text(language, "utter_crisis_check")
+    number = {"en": "1553", "tl": "1553", "ms": "999", "vi": "111", "th": "1323"}.get(
+        language, "1554"
+    )
+    chat = Conversation(services)
+    chat.say(where)
+    first = chat.say(crisis)
+    assert question in first
+    for reply_to_question in (no, not_really, idk):
+        reply = chat.say(reply_to_question)
+        assert glad not in reply, (reply_to_question, reply)
+        assert number in reply, (reply_to_question, reply)
+        assert question in reply, (reply_to_question, reply)
+    assert glad in chat.say(safe)
+
+
+def test_a_request_for_a_counsellor_is_not_a_crisis(services: Services) -> None:
+    for text in (
+        "cho em xin số tư vấn",
+        "em muốn gặp tư vấn viên",
+        "cho em xin so tu van",
+        "can i talk to a counsellor please",
+    ):
+        status, parsed = post(f"{services.rasa_url}/model/parse", {"text": text})
+        assert status == 200
+        assert parsed["risk"] == "none", text
+        assert parsed["intent"]["name"] in ("ask_helpline", "request_human"), parsed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the traffic was terrible this morning",
+        "I watched a film last night with my cousins",
+        "what's the best credit card for travel rewards",
+        "gambar tu, tu bukan saya",
+        "hôm nay trời đẹp quá",
+        "วันนี้ฝนตกหนักมาก",
+        "ຂ້າພະເຈົ້າຂໍຂອບໃຈ",
+    ],
+)
+def test_ordinary_text_is_not_a_crisis(services: Services, text: str) -> None:
+    status, parsed = post(f"{services.rasa_url}/model/parse", {"text": text})
+    assert status == 200
+    assert parsed["risk"] == "none", parsed
+    assert parsed["intent"]["name"] not in ("crisis_self_harm", "immediate_danger")
+
+
+def test_an_elevated_message_gets_the_caring_question_first(
+    services: Services,
+) -> None:
+    chat = Conversation(services)
+    reply = chat.say("sometimes i wish i could just disappear")
+    assert response_text("en", "utter_concern_check") in reply
+    assert "1553" not in reply
+    assert response_text("en", "utter_crisis_check") in chat.say("yes")

@@ -51,3 +51,21 @@ def test_unknown_requested_language_is_ignored() -> None:
 
 def test_no_language_at_all_defaults_to_english() -> None:
     assert choose_language(None, False, None, "👍") == LanguageChoice("en", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "confidence", "expected"),
+    [
+        # Two words, not sure enough: the conversation keeps Malay.
+        ("terima kasih", "tl", 0.8, "ms"),
+        ("ok na po", "tl", 0.85, "ms"),
+        # Strong evidence switches, and so does a longer message.
+        ("salamat po", "tl", 0.95, "tl"),
+        ("pano po mag report sa fb", "tl", 0.8, "tl"),
+    ],
+)
+def test_a_short_message_switches_only_on_strong_evidence(
+    text: str, code: str, confidence: float, expected: str
+) -> None:
+    detected = {"code": code, "confidence": confidence, "decided": True}
+    assert choose_language("ms", False, detected, text).language == expected

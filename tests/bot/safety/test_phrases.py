@@ -1,0 +1,55 @@
+"""Crisis phrase files: families expand, malformed files are rejected."""
+
+import pytest
+
+from bot.safety.phrases import expand, parse_tables, uncertain_words
+
+
+def test_families_expand_to_every_combination() -> None:
+    families = {"I": ["i", "im"], "want": ["want to", "wanna"]}
+    assert expand("{I} {want} die", families) == [
+        "i want to die",
+        "i wanna die",
+        "im want to die",
+        "im wanna die",
+    ]
+    assert expand("kms", families) == ["kms"]
+
+
+def test_unknown_family_and_explosions_are_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown family"):
+        expand("{you} die", {"I": ["i"]})
+    with pytest.raises(ValueError, match="variants"):
+        expand("{a}{a}{a}{a}", {"a": [str(i) for i in range(10)]})
+
+
+def test_tables_give_phrases_ordinary_and_uncertain_words() -> None:
+    book = parse_tables(
+        {
+            "en": {
+                "families": {"I": ["i", "im"]},
+                "crisis": {"crisis_self_harm": {"high": ["{I} done"]}},
+                "ordinary": ["{I} done with homework"],
+                "uncertain": ["Not", "idk"],
+            }
+        }
+    )
+    assert [p.text for p in book.phrases] == ["i done", "im done"]
+    assert {p.template for p in book.phrases} == {"{I} done"}
+    assert book.ordinary["en"] == ("i done with homework", "im done with homework")
+    assert uncertain_words(book, ["en", "vi"]) == {"not", "idk"}
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"nothing": 1},
+        {"crisis": {"crisis_self_harm": {"urgent": ["x"]}}},
+        {"crisis": {"feeling_sad": {"high": ["x"]}}},
+        {"crisis": {"crisis_self_harm": {"high": "not a list"}}},
+        {"families": ["i"], "crisis": {}},
+    ],
+)
+def test_malformed_files_are_rejected(table: dict) -> None:
+    with pytest.raises(ValueError):
+        parse_tables({"en": table})
