@@ -71,7 +71,7 @@ class CrisisDetector(GraphComponent):
             # the intent classifier gives the crisis intents at least
             # `agreement`, or the message has `long_message` words or more.
             "elevated_threshold": 0.5,
-            "agreement": 0.2,
+            "agreement": 0.1,
             "long_message": 20,
             # Fewer words never make a classifier-only crisis ("no", "ok").
             "min_words": 2,

@@ -54,7 +54,7 @@ class Thresholds:
     elevated: float = 0.5
     fallback: float = 0.15
     min_words: int = 2
-    agreement: float = 0.2
+    agreement: float = 0.1
     sure_agreement: float = 0.5
     long_message: int = 20
 
