@@ -201,7 +201,10 @@ class CrisisDetector(GraphComponent):
             crisis = (
                 self._model.probabilities([text])[0] if self._model and text else {}
             )
-            verdict = assess(match, ranking, crisis, self._thresholds, len(words(text)))
+            ordinary = match is None and self._matcher.has_ordinary(text, languages)
+            verdict = assess(
+                match, ranking, crisis, self._thresholds, len(words(text)), ordinary
+            )
             if verdict.intent != chosen[0]:
                 new = {
                     INTENT_NAME_KEY: verdict.intent,

@@ -82,6 +82,7 @@ def assess(
     crisis: Mapping[str, float],
     thresholds: Thresholds = Thresholds(),
     words: int = 2,
+    ordinary: bool = False,
 ) -> Assessment:
     """Combine the phrase match, the intent ranking and the crisis classifier.
 
@@ -92,6 +93,7 @@ def assess(
         crisis: The crisis classifier's probability of each crisis intent.
         thresholds: See `Thresholds`.
         words: How many words the message has.
+        ordinary: Whether it holds an everyday expression of its language.
 
     Returns:
         The assessment.
@@ -105,7 +107,7 @@ def assess(
         if risk == "elevated" and probability >= thresholds.high:
             risk = "high"
         return Assessment(match.intent, 1.0, risk, "phrase")
-    risk = classifier_risk(probability, agreement, words, thresholds)
+    risk = classifier_risk(probability, agreement, words, thresholds, ordinary)
     if risk != "none":
         intent = chosen if chosen in CRISIS_INTENTS else likely
         return Assessment(intent, probability, risk, "classifier")
@@ -121,7 +123,11 @@ def assess(
 
 
 def classifier_risk(
-    probability: float, agreement: float, words: int, thresholds: Thresholds
+    probability: float,
+    agreement: float,
+    words: int,
+    thresholds: Thresholds,
+    ordinary: bool = False,
 ) -> str:
     """The risk level from the classifiers alone (no phrase matched).
 
@@ -130,8 +136,13 @@ def classifier_risk(
         agreement: The intent classifier's share for the crisis intents.
         words: Words in the message.
         thresholds: See `Thresholds`.
+        ordinary: Whether the message holds an everyday expression of its
+            language ("dying of the heat"): then only the `high` probability
+            counts.
     """
     if words < thresholds.min_words:
+        return "none"
+    if ordinary and probability < thresholds.high:
         return "none"
     if probability >= thresholds.high and agreement >= thresholds.sure_agreement:
         return "high"

@@ -129,3 +129,9 @@ def test_folding_is_refused_where_plain_forms_collide_with_everyday_text() -> No
 def test_plain_hits_ignore_language_and_diacritics() -> None:
     texts = {p.text for p in MATCHER.plain_hits("gambar tu, tu bukan saya")}
     assert texts == {"tự tử"}
+
+
+def test_everyday_expressions_are_found_in_their_language() -> None:
+    assert MATCHER.has_ordinary("hôm nay em mệt muốn chết", {"vi"})
+    assert not MATCHER.has_ordinary("hôm nay em mệt muốn chết", {"en"})
+    assert not MATCHER.has_ordinary("em muốn chết", {"vi"})

@@ -76,3 +76,13 @@ def test_a_one_word_reply_is_never_a_classifier_only_crisis() -> None:
         2,
     )
     assert two.risk == "elevated"
+
+
+def test_an_everyday_expression_needs_a_sure_classifier() -> None:
+    ranking = [("out_of_scope", 0.5), ("crisis_self_harm", 0.3)]
+    dying_of_heat = assess(
+        None, ranking, {"crisis_self_harm": 0.7}, T, words=7, ordinary=True
+    )
+    assert dying_of_heat.risk == "none"
+    sure = assess(None, ranking, {"crisis_self_harm": 0.95}, T, words=7, ordinary=True)
+    assert sure.risk != "none"
