@@ -4,6 +4,9 @@
 ACTIONS_PORT ?= 5055
 TRACKER_DB ?= var/rasa.db
 RETENTION_DAYS ?= 30
+# rasa-sdk binds the action server to SANIC_HOST (0.0.0.0 otherwise): keep it
+# on loopback also for an action server started by hand in this environment.
+SANIC_HOST ?= 127.0.0.1
 # No telemetry or error reports leave the machine (and CI has no network).
 RASA_TELEMETRY_ENABLED := false
 export

@@ -5,9 +5,12 @@ whatever else is going on, and for the replies that follow while the `crisis`
 slot holds a state (data/rules/safety.yml). What it does is decided by
 `bot.safety.triage.next_step`: the crisis script, the caring question for an
 elevated message, a check-in, or the end of crisis mode after a clear "I'm
-safe". `action_delete_conversation` confirms an erasure the person asked for.
+safe". `action_delete_conversation` deletes the conversation the person asked
+to erase, checks that none of it remains, and only then says it is deleted.
 """
 
+import asyncio
+import logging
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -15,7 +18,12 @@ from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.helplines import AWAITING, directory, language_of, send_listing
-from bot.content.helplines import FOCUS_COUNTRIES
+from bot.erasure import (
+    ErasureFailedError,
+    action_policy,
+    conversation_engine,
+    erase_conversation,
+)
 from bot.safety.phrases import (
     load_phrase_book,
     reassuring_expressions,
@@ -36,19 +44,10 @@ CHECK_IN_OPENERS = {
 def focus_country_lines(language: str) -> str:
     """Emergency and crisis numbers of every focus country, one line each.
 
-    A country without a crisis line shows its child helpline instead (Vietnam's
-    111, Laos's 1554 youth counselling line).
+    See `bot.content.helplines.Directory.focus_country_lines` (shared with the
+    crisis fallback that bot.nlg fills when the action server fails).
     """
-    book = directory()
-    lines = []
-    for country in FOCUS_COUNTRIES:
-        own = book.country_services(country, ("emergency", "crisis"))
-        if not any(s.kind == "crisis" for s in own):
-            own += book.country_services(country, ("child",))[:1]
-        numbers = ", ".join(f"{s.title(language)} {s.phone}" for s in own if s.phone)
-        name = book.country_name(country, language)
-        lines.append(f"• {name[:1].upper()}{name[1:]}: {numbers}")
-    return "\n".join(lines)
+    return directory().focus_country_lines(language)
 
 
 def send_crisis_lines(
@@ -174,12 +173,29 @@ class ActionRespondToCrisis(Action):
         return [ActionExecuted("action_listen"), UserUttered(None, parse_data=parse)]
 
 
+def erase_stored_conversation(settings: Settings, sender_id: str) -> int:
+    """Delete and verify one conversation in the tracker database (blocking).
+
+    Raises:
+        ErasureFailedError: It could not be deleted, or rows of it remain.
+    """
+    policy = action_policy(settings)
+    engine = conversation_engine(settings, policy.busy_timeout)
+    try:
+        return erase_conversation(engine, sender_id, policy)
+    finally:
+        engine.dispose()
+
+
 class ActionDeleteConversation(Action):
     """Erases the conversation after the person confirmed "delete my chat".
 
-    Runs after `utter_confirm_delete` and `affirm`. It only confirms: the tracker
-    store (bot/stores.py) sees this action and deletes every stored event of the
-    conversation, including this turn. Returns no events.
+    Runs after `utter_confirm_delete` and `affirm`. Deletes every stored event of
+    the conversation from the tracker database (bot/erasure.py, in a worker
+    thread, with retries within the action timeout), checks that none remains,
+    and only then sends `utter_deleted`; the tracker store then writes nothing
+    of this turn. If the deletion or the check fails it sends
+    `utter_delete_failed` and the turn is stored as usual. Returns no events.
     """
 
     def name(self) -> str:
@@ -189,6 +205,19 @@ class ActionDeleteConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Confirms the deletion."""
+        """Deletes, verifies, and says which of the two happened."""
+        try:
+            await asyncio.to_thread(
+                erase_stored_conversation, Settings.from_env(), tracker.sender_id
+            )
+        except Exception as error:  # whatever failed, nothing is confirmed
+            logging.getLogger(__name__).error(
+                "Erasure failed: %s",
+                error
+                if isinstance(error, ErasureFailedError)
+                else type(error).__name__,
+            )
+            dispatcher.utter_message(response="utter_delete_failed")
+            return []
         dispatcher.utter_message(response="utter_deleted")
         return []

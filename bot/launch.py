@@ -2,7 +2,11 @@
 
 Starts the action server and the Rasa server (REST, socket.io and the web chat
 page; HTTP API on 127.0.0.1), waits until both answer, prints the URLs, and
-stops both cleanly on Ctrl-C. The end-to-end tests use the same `Services`.
+supervises them (`Supervisor`): a crashed action server is restarted with
+exponential backoff (bot.restarts) while the Rasa server keeps answering on its
+own; the launcher exits non-zero when it gives up on the action server or when
+the Rasa server dies, and stops both cleanly (exit 0) on Ctrl-C or SIGTERM.
+The end-to-end tests use the same `Services`.
 """
 
 import signal
@@ -11,11 +15,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Optional
+from typing import IO, Optional
 
+from bot.restarts import Backoff, next_restart
 from bot.settings import ROOT, Settings
 
 
@@ -27,6 +32,7 @@ class Services:
         self.model = model or settings.model_dir
         self.processes: list[subprocess.Popen[bytes]] = []
         self.log: Optional[Path] = None
+        self._out: Optional[IO[bytes]] = None
 
     @property
     def rasa_url(self) -> str:
@@ -42,12 +48,11 @@ class Services:
         """The two commands, action server first."""
         rasa = [sys.executable, "-m", "rasa"]
         return [
+            # rasa-sdk's server with our checks (bot/action_server.py).
             [
-                *rasa,
-                "run",
-                "actions",
-                "--actions",
-                "actions",
+                sys.executable,
+                "-m",
+                "bot.action_server",
                 "--port",
                 str(self.settings.actions_port),
             ],
@@ -72,17 +77,40 @@ class Services:
         """Start both processes (output to `log` when given, else the terminal)."""
         self.settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         self.log = log
-        out = open(log, "ab") if log else None  # noqa: SIM115 - kept open with the child
-        for command in self.commands():
-            self.processes.append(
-                subprocess.Popen(
-                    command,
-                    cwd=ROOT,
-                    env=self.settings.child_environment(),
-                    stdout=out,
-                    stderr=subprocess.STDOUT if out else None,
-                )
-            )
+        self._out = open(log, "ab") if log else None  # noqa: SIM115 - kept open
+        self.processes = [self._spawn(command) for command in self.commands()]
+
+    def _spawn(self, command: list[str]) -> "subprocess.Popen[bytes]":
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.settings.child_environment(),
+            stdout=self._out,
+            stderr=subprocess.STDOUT if self._out else None,
+        )
+
+    @property
+    def actions(self) -> "subprocess.Popen[bytes]":
+        """The action server process (started by `start`)."""
+        return self.processes[0]
+
+    @property
+    def rasa(self) -> "subprocess.Popen[bytes]":
+        """The Rasa server process (started by `start`)."""
+        return self.processes[1]
+
+    def restart_actions(self) -> None:
+        """Start the action server again (after it exited; it is reaped first)."""
+        if self.actions.poll() is None:
+            self.actions.kill()
+        self.actions.wait()
+        self.processes[0] = self._spawn(self.commands()[0])
+
+    def ready(self) -> bool:
+        """Whether both servers answer now."""
+        return answers(f"{self.actions_url}/health") and answers(
+            f"{self.rasa_url}/status"
+        )
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         """Block until both servers answer, or raise RuntimeError."""
@@ -107,7 +135,11 @@ class Services:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         self.processes.clear()
+        if self._out:
+            self._out.close()
+            self._out = None
 
 
 def answers(url: str) -> bool:
@@ -119,9 +151,135 @@ def answers(url: str) -> bool:
         return False
 
 
+class Supervisor:
+    """Runs both servers until stopped; restarts a crashed action server.
+
+    Decisions are `bot.restarts.next_restart`; this class only watches the
+    processes (every `poll` seconds), waits, restarts and reports.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        backoff: Backoff,
+        log: Optional[Path] = None,
+        ready_timeout: float = 300.0,
+        poll: float = 0.5,
+    ) -> None:
+        """Keeps what to supervise and how.
+
+        Args:
+            services: The two servers (not yet started).
+            backoff: Restart spacing and limit.
+            log: Where the servers' output goes (None: the terminal).
+            ready_timeout: Seconds allowed for start-up.
+            poll: Seconds between checks.
+        """
+        self.services = services
+        self.log = log
+        self.backoff = backoff
+        self.ready_timeout = ready_timeout
+        self.poll = poll
+
+    def run(self, stopping: Callable[[], bool]) -> int:
+        """Start both servers and supervise them until `stopping()` or a failure.
+
+        Returns:
+            0 after a requested stop; 1 when the Rasa server died, the action
+            server could not be kept running, or start-up took too long.
+        """
+        services = self.services
+        started = time.monotonic()
+        services.start(self.log)
+        actions_since = started
+        restarts = 0
+        ready = False
+        while True:
+            if stopping():
+                return self._stop("Stopped.", 0)
+            if services.rasa.poll() is not None:
+                if stopping():
+                    continue
+                return self._stop(
+                    f"Rasa server exited with code {services.rasa.returncode}; "
+                    "stopping the assistant.",
+                    1,
+                )
+            if services.actions.poll() is not None:
+                if stopping():  # Ctrl-C reaches the children too
+                    continue
+                code = services.actions.returncode
+                restart = next_restart(
+                    restarts, time.monotonic() - actions_since, self.backoff
+                )
+                if restart is None:
+                    return self._stop(
+                        f"action server exited with code {code}; giving up after "
+                        f"{restarts} restart(s) (ACTION_RESTARTS="
+                        f"{self.backoff.max_restarts}). See its output above.",
+                        1,
+                    )
+                report(
+                    f"action server exited with code {code}; restarting in "
+                    f"{restart.delay:g} s (attempt {restart.attempt} of "
+                    f"{self.backoff.max_restarts})"
+                )
+                if self._wait(restart.delay, stopping):
+                    services.restart_actions()
+                    restarts, actions_since = restart.attempt, time.monotonic()
+                    report(f"action server restarted (pid {services.actions.pid})")
+                continue
+            if not ready:
+                if services.ready():
+                    ready = True
+                    announce(services, time.monotonic() - started)
+                elif time.monotonic() - started > self.ready_timeout:
+                    return self._stop(
+                        f"Could not start the assistant: no answer within "
+                        f"{self.ready_timeout:.0f} s.",
+                        1,
+                    )
+            time.sleep(self.poll)
+
+    def _wait(self, seconds: float, stopping: Callable[[], bool]) -> bool:
+        """Sleep, unless a stop or the Rasa server's death comes first."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if stopping() or self.services.rasa.poll() is not None:
+                return False
+            time.sleep(min(self.poll, max(0.0, deadline - time.monotonic())))
+        return True
+
+    def _stop(self, message: str, status: int) -> int:
+        self.services.stop()
+        report(message)
+        return status
+
+
+def report(message: str) -> None:
+    """A launcher message, on stderr (the servers' own output is on stdout)."""
+    print(f"[launch] {message}", file=sys.stderr, flush=True)
+
+
+def announce(services: Services, seconds: float) -> None:
+    """Print the URLs once both servers answer."""
+    base = services.rasa_url
+    print(
+        f"\nReady in {seconds:.0f} s.\n"
+        f"  Web chat:       {base}/webhooks/webchat/\n"
+        f"  REST webhook:   {base}/webhooks/rest/webhook\n"
+        f"  HTTP API:       {base}/model/parse (127.0.0.1 only)\n"
+        f"  Action server:  {services.actions_url}/health "
+        f"(pid {services.actions.pid})\n"
+        "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+
 def main(argv: Sequence[str] = ()) -> int:
-    """Run until Ctrl-C; returns the exit status."""
-    services = Services(Settings.from_env())
+    """Run until Ctrl-C or SIGTERM; returns the exit status (see `Supervisor`)."""
+    settings = Settings.from_env()
+    supervisor = Supervisor(Services(settings), Backoff(settings.action_restarts))
     stopping = False
 
     def stop(signum: int, frame: Optional[FrameType]) -> None:
@@ -130,29 +288,7 @@ def main(argv: Sequence[str] = ()) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    started = time.monotonic()
-    services.start()
-    try:
-        services.wait_ready()
-    except RuntimeError as error:
-        print(f"Could not start the assistant: {error}", file=sys.stderr)
-        services.stop()
-        return 1
-    base = services.rasa_url
-    print(
-        f"\nReady in {time.monotonic() - started:.0f} s.\n"
-        f"  Web chat:       {base}/webhooks/webchat/\n"
-        f"  REST webhook:   {base}/webhooks/rest/webhook\n"
-        f"  HTTP API:       {base}/model/parse (127.0.0.1 only)\n"
-        f"  Action server:  {services.actions_url}/health\n"
-        "Press Ctrl-C to stop.\n",
-        flush=True,
-    )
-    while not stopping and all(p.poll() is None for p in services.processes):
-        time.sleep(0.5)
-    services.stop()
-    print("Stopped.")
-    return 0
+    return supervisor.run(lambda: stopping)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,12 @@ the NLG before the model's domain is loaded and then assigns
 `nlg.responses = domain.responses` only to instances of that class
 (rasa/core/agent.py, `Agent.load_model`); the `responses` setter rebuilds the
 per-language tables at that moment.
+
+A response may carry `{crisis_lines}`: when the caller (an action) did not
+provide it, it is filled here with the emergency and crisis numbers of every
+focus country from data/helplines.yml, in the conversation's language. The
+crisis fallback (bot/policies) uses it, so the numbers reach the person even
+when the action server is down, and no number is written in a response.
 """
 
 import logging
@@ -24,10 +30,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.content.helplines import load_directory
 from bot.content.translations import Responses, load_translations
 from bot.languages import DEFAULT
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+CRISIS_LINES = "crisis_lines"
 
 
 class LocalizedNLG(TemplatedNaturalLanguageGenerator):
@@ -66,7 +76,28 @@ class LocalizedNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> Optional[dict[str, Any]]:
-        """Generates the response in the `language` slot's language."""
+        """Generates the response in the `language` slot's language.
+
+        Fills `{crisis_lines}` when the response has it and the caller did not
+        give it (see the module docstring).
+        """
         language = tracker.get_slot("language") or DEFAULT
         generator = self._generators.get(language) or self._generators[DEFAULT]
+        if CRISIS_LINES not in kwargs and _mentions(
+            generator.responses.get(utter_action), CRISIS_LINES
+        ):
+            kwargs[CRISIS_LINES] = crisis_lines(language)
         return await generator.generate(utter_action, tracker, output_channel, **kwargs)
+
+
+def crisis_lines(language: str) -> str:
+    """Every focus country's emergency and crisis numbers (data/helplines.yml)."""
+    settings = Settings.from_env()
+    book = load_directory(settings.helplines_path, settings.translations_dir)
+    return book.focus_country_lines(language)
+
+
+def _mentions(variations: Optional[list[dict[str, Any]]], placeholder: str) -> bool:
+    """Whether any variation of a response has the `{placeholder}`."""
+    marker = "{" + placeholder + "}"
+    return any(marker in str(v.get("text") or "") for v in variations or [])

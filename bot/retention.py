@@ -2,7 +2,9 @@
 
 The tracker store also does this on its own at most once an hour (bot/stores.py);
 this command is for cron jobs and for checking. It reads the tracker store from
-endpoints.yml, so it works on SQLite and on PostgreSQL alike.
+endpoints.yml, so it works on SQLite and on PostgreSQL alike. It waits for a
+locked database as the store does (retries within about 5 s per step); if the
+database stays unavailable it deletes nothing and exits with status 1.
 """
 
 import argparse
@@ -17,6 +19,7 @@ def main(argv: Sequence[str] = ()) -> int:
     from rasa.core.tracker_store import TrackerStore
     from rasa.core.utils import read_endpoints_from_path
 
+    from bot.database import DatabaseUnavailableError
     from bot.stores import PrivateSQLTrackerStore
 
     settings = Settings.from_env()
@@ -31,7 +34,11 @@ def main(argv: Sequence[str] = ()) -> int:
         print("The tracker store in endpoints.yml is not PrivateSQLTrackerStore.")
         return 1
     store.retention_days = args.days
-    deleted = store.purge_expired()
+    try:
+        deleted = store.purge_expired()
+    except DatabaseUnavailableError as error:
+        print(f"Nothing deleted: {error}. Try again later.", file=sys.stderr)
+        return 1
     print(f"Deleted {deleted} conversations older than {args.days:g} days.")
     return 0
 

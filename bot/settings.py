@@ -28,6 +28,16 @@ class Settings:
         retention_days: Days after their last message that conversations are deleted.
         log_level: Log level of both servers; at INFO and above no log line
             carries message text (DEBUG does: never in production).
+        actions_host: Interface the action server binds (only Rasa calls it).
+        action_timeout: Seconds the Rasa server waits for one custom action
+            before it answers with the fallback (the person is never left
+            without a reply).
+        action_restarts: How many times the launcher restarts a crashed action
+            server (with backoff) before it gives up and exits non-zero.
+        api_token: Token that opens the HTTP API's conversation and model
+            routes (`Authorization: Bearer <token>`); unset, they stay closed.
+        allowed_hosts: Host names the Rasa server answers to (Host header);
+            anything else is refused, which defeats DNS rebinding.
     """
 
     data_dir: Path = ROOT / "data"
@@ -38,6 +48,11 @@ class Settings:
     model_dir: Path = ROOT / "models"
     retention_days: float = 30
     log_level: str = "INFO"
+    actions_host: str = "127.0.0.1"
+    action_timeout: float = 5.0
+    action_restarts: int = 5
+    api_token: Optional[str] = None
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
 
     @property
     def helplines_path(self) -> Path:
@@ -65,11 +80,16 @@ class Settings:
             "MODEL_DIR": str(self.model_dir),
             "RETENTION_DAYS": str(self.retention_days),
             "LOG_LEVEL": self.log_level,
+            "ACTIONS_HOST": self.actions_host,
+            "ACTION_TIMEOUT": str(self.action_timeout),
+            "ACTION_RESTARTS": str(self.action_restarts),
+            "API_TOKEN": self.api_token or "",
+            "ALLOWED_HOSTS": ",".join(self.allowed_hosts),
             # Nothing about conversations leaves the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             # rasa-sdk binds the action server to SANIC_HOST (0.0.0.0 otherwise);
             # only the Rasa server calls it, so it stays on loopback.
-            "SANIC_HOST": "127.0.0.1",
+            "SANIC_HOST": self.actions_host,
         }
 
     def export(self) -> None:
@@ -94,4 +114,15 @@ class Settings:
             model_dir=Path(env.get("MODEL_DIR", str(defaults.model_dir))),
             retention_days=float(env.get("RETENTION_DAYS", defaults.retention_days)),
             log_level=env.get("LOG_LEVEL", defaults.log_level).upper(),
+            actions_host=env.get("ACTIONS_HOST", defaults.actions_host),
+            action_timeout=float(env.get("ACTION_TIMEOUT", defaults.action_timeout)),
+            action_restarts=int(env.get("ACTION_RESTARTS", defaults.action_restarts)),
+            api_token=env.get("API_TOKEN") or None,
+            allowed_hosts=tuple(
+                host.strip().lower()
+                for host in env.get(
+                    "ALLOWED_HOSTS", ",".join(defaults.allowed_hosts)
+                ).split(",")
+                if host.strip()
+            ),
         )

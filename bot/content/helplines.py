@@ -238,6 +238,26 @@ class Directory:
             countries[code] = replace(country, services=tuple(services))
         return Directory(countries)
 
+    def focus_country_lines(self, language: str) -> str:
+        """Emergency and crisis numbers of every focus country, one line each.
+
+        For a person in crisis who has not said where they are. A country
+        without a crisis line shows its child helpline instead (Vietnam's 111,
+        Laos's 1554 youth counselling line). Used by the crisis action and, when
+        the action server fails, by the crisis fallback (bot.nlg).
+        """
+        lines = []
+        for country in FOCUS_COUNTRIES:
+            own = self.country_services(country, ("emergency", "crisis"))
+            if not any(s.kind == "crisis" for s in own):
+                own += self.country_services(country, ("child",))[:1]
+            numbers = ", ".join(
+                f"{s.title(language)} {s.phone}" for s in own if s.phone
+            )
+            name = self.country_name(country, language)
+            lines.append(f"• {name[:1].upper()}{name[1:]}: {numbers}")
+        return "\n".join(lines)
+
     def all_services(self) -> list[tuple[str, Service]]:
         """Every (country code, service) pair, for checks and tests."""
         return [(c.code, s) for c in self.countries.values() for s in c.services]

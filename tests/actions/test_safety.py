@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,14 +84,68 @@ async def test_crisis_lines_narrow_down_once_the_country_is_known(
     assert events == [SlotSet("awaiting_country", None)]
 
 
-async def test_erasure_is_confirmed(
-    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+def tracker_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real tracker database (made by the store) holding the "test" chat."""
+    import sqlite3
+
+    from bot.stores import PrivateSQLTrackerStore
+
+    PrivateSQLTrackerStore(dialect="sqlite", db=str(path))
+    with sqlite3.connect(path) as connection:
+        connection.executemany(
+            "insert into events (sender_id, type_name, data) values (?, 'user', '')",
+            [("test",)] * 4 + [("someone else",)],
+        )
+    monkeypatch.setenv("TRACKER_DB", str(path))
+    monkeypatch.setenv("ACTION_TIMEOUT", "1")
+    return path
+
+
+def senders(path: Path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("select sender_id from events").fetchall()
+    return [sender for (sender,) in rows]
+
+
+async def test_erasure_is_confirmed_once_deleted_and_verified(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    path = tracker_database(tmp_path / "rasa.db", monkeypatch)
     events = await ActionDeleteConversation().run(
         dispatcher, make_tracker(intent="affirm"), domain
     )
     assert events == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_deleted"]
+    assert senders(path) == ["someone else"]
+
+
+async def test_erasure_that_cannot_happen_is_not_confirmed(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, "Done... deleted" was said while the database was locked."""
+    import sqlite3
+
+    path = tracker_database(tmp_path / "rasa.db", monkeypatch)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        events = await ActionDeleteConversation().run(
+            dispatcher, make_tracker(intent="affirm"), domain
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_delete_failed"]
+    assert senders(path).count("test") == 4
 
 
 async def test_elevated_message_gets_the_caring_question_and_keeps_its_topic(

@@ -61,3 +61,36 @@ async def test_domain_assigned_later_rebuilds_every_language(tmp_path: Path) -> 
     generator.responses = dict(DOMAIN.responses)
     reply = await generator.generate("utter_hi", tracker("tl"), "rest", name="Jo")
     assert reply is not None and reply["text"] == "Kumusta Jo"
+
+
+async def test_crisis_lines_come_from_the_directory_in_the_conversation_language() -> (
+    None
+):
+    """The crisis fallback's numbers need no action server and no number in YAML."""
+    from bot.content.helplines import FOCUS_COUNTRIES, load_directory
+    from bot.settings import ROOT, Settings
+
+    settings = Settings()
+    book = load_directory(settings.helplines_path, settings.translations_dir)
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    generator = LocalizedNLG(
+        EndpointConfig(translations=str(settings.translations_dir)), domain
+    )
+    state = DialogueStateTracker("t", domain.slots)
+    state.update(SlotSet("language", "vi"))
+    reply = await generator.generate("utter_crisis_fallback", state, "rest")
+    assert reply is not None
+    assert "{" not in reply["text"]
+    assert book.focus_country_lines("vi") in reply["text"]
+    for country in FOCUS_COUNTRIES:
+        for service in book.country_services(country, ("emergency",)):
+            assert service.phone and service.phone in reply["text"]
+    assert [b["payload"] for b in reply["buttons"]] == [
+        "/confirm_safe",
+        "/deny",
+        "/request_human",
+    ]
+    given = await generator.generate(
+        "utter_action_failed", state, "rest", crisis_lines="(given)"
+    )
+    assert given is not None and given["text"].endswith("(given)")

@@ -1,0 +1,221 @@
+"""`CheckedSocketIOInput`: Rasa's socket.io channel that delivers, with input checks.
+
+Same events as Rasa's own channel (`session_request` → `session_confirm`,
+`user_uttered` → `bot_uttered`, session persistence), with three changes:
+
+- **Replies arrive.** Rasa 3.6 calls `AsyncServer.enter_room` without awaiting
+  it; since python-socketio 5.10 that is a coroutine, so the connection never
+  joined its session's room and every `bot_uttered` went to an empty room.
+  Here the call is awaited when it returns an awaitable (and also works with
+  older python-socketio, where it is a plain function). A message whose
+  session the connection has not joined yet joins it first, so a reply is
+  never sent to an empty room.
+- **The same checks as REST** (`bot.channels.checks`): a refused message gets
+  the `input_error` event `{"error": "<reason>"}` back (and the same object as
+  acknowledgement when the client asked for one) and is neither processed nor
+  stored. A connection keeps one conversation: a message naming another
+  `session_id` than the one confirmed is refused.
+- **A store failure is never hidden**: the replies produced are followed by
+  `utter_store_unavailable` (see `bot.channels.turn`).
+
+Every handler takes any number of arguments, so a client sending none or
+several cannot make it fail. An event larger than an HTTP body may be
+(`bot.http.checks.MAX_BODY_BYTES`, 64 KB) never reaches the handlers: the
+long-polling POST gets a 413 and a websocket is closed, so the client is
+disconnected (nothing is processed or stored). Connections are accepted from
+the same origin only, like every other route of the server.
+"""
+
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Optional, cast
+
+from rasa.core.channels.channel import InputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.channels.checks import (
+    Incoming,
+    PayloadError,
+    parse_session_request,
+    parse_socket_message,
+)
+from bot.channels.turn import handle_turn, store_notice
+from bot.http.checks import MAX_BODY_BYTES
+
+logger = logging.getLogger(__name__)
+
+ERROR_EVENT = "input_error"
+
+
+class RecordingOutput(SocketIOOutput):
+    """Rasa's socket.io output that also keeps the texts it sent."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.texts: list[str] = []
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if isinstance(response, dict) and response.get("text"):
+            self.texts.append(str(response["text"]))
+        await super()._send_message(socket_id, response)
+
+
+class CheckedSocketIOInput(SocketIOInput):
+    """socket.io channel whose replies arrive, with the REST channel's checks."""
+
+    error_evt = ERROR_EVENT
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> InputChannel:
+        """Rasa's settings plus `error_evt` (the event carrying refusals)."""
+        channel = cast(CheckedSocketIOInput, super().from_credentials(credentials))
+        channel.error_evt = (credentials or {}).get("error_evt", ERROR_EVENT)
+        return channel
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The socket.io server and its health route (see the module docstring)."""
+        notice = store_notice()  # read at start-up: a missing text fails early
+        # Same origin only (engineio's default; Rasa turns the check off): the
+        # server's HTTP guard refuses cross-origin requests anyway. An event
+        # over the HTTP body limit is refused by the transport. No cookies
+        # are used, so no credentialed CORS either.
+        sio = AsyncServer(
+            async_mode="sanic",
+            max_http_buffer_size=MAX_BODY_BYTES,
+            cors_credentials=False,
+        )
+        blueprint = SocketBlueprint(
+            sio, self.socketio_path, "socketio_webhook", __name__
+        )
+        self.sio = sio
+        namespace = self.namespace
+        # The conversation each connection (sid) is in; forgotten on disconnect.
+        sessions: dict[str, str] = {}
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: str, environ: Any, auth: Any = None) -> bool:
+            return self._authorised(auth)
+
+        @sio.on("disconnect", namespace=namespace)
+        async def disconnect(sid: str, *_: Any) -> None:
+            sessions.pop(sid, None)
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, *args: Any) -> Optional[dict[str, str]]:
+            try:
+                requested = parse_session_request(_one(args, allow_none=True))
+            except PayloadError as error:
+                return await self._refuse(sid, error)
+            session_id = requested or uuid.uuid4().hex
+            await self._join(sid, session_id, sessions)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            return None
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: str, *args: Any) -> dict[str, str]:
+            try:
+                incoming = parse_socket_message(
+                    _one(args), self.metadata_key or "metadata"
+                )
+                sender = self._sender(sid, incoming, sessions)
+            except PayloadError as error:
+                return await self._refuse(sid, error)
+            await self._join(sid, sender, sessions)
+            output = RecordingOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                incoming.text,
+                output,
+                sender,
+                input_channel=self.name(),
+                metadata=incoming.metadata,
+            )
+            if not await handle_turn(on_new_message, message):
+                return {"status": "ok"}
+            text = notice.text_for(output.texts, incoming.text)
+            await output.send_text_message(sender, text)
+            return {"status": "store_unavailable"}
+
+        return blueprint
+
+    def _authorised(self, auth: Any) -> bool:
+        """Whether a connection may open (a valid JWT when `jwt_key` is set)."""
+        if not self.jwt_key:
+            return True
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            return False
+        return bool(decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+    def _sender(self, sid: str, incoming: Incoming, sessions: dict[str, str]) -> str:
+        """The conversation a message belongs to.
+
+        Raises:
+            PayloadError: When the message has no session, or names another
+                one than the connection's.
+        """
+        if not self.session_persistence:
+            return sid
+        current = sessions.get(sid)
+        if not incoming.sender:
+            if current is None:
+                raise PayloadError(
+                    "'session_id' is missing: send 'session_request' first"
+                )
+            return current
+        if current is not None and incoming.sender != current:
+            raise PayloadError(
+                "'session_id' is not the session of this connection;"
+                " send 'session_request' to change it"
+            )
+        return incoming.sender
+
+    async def _join(self, sid: str, session_id: str, sessions: dict[str, str]) -> None:
+        """Put the connection in its session's room, where replies are sent."""
+        if not self.session_persistence or sessions.get(sid) == session_id:
+            sessions[sid] = session_id
+            return
+        assert self.sio is not None
+        previous = sessions.get(sid)
+        if previous is not None:
+            await _maybe_await(
+                self.sio.leave_room(sid, previous, namespace=self.namespace)
+            )
+        # A coroutine since python-socketio 5.10 (Rasa 3.6 forgets to await it).
+        await _maybe_await(
+            self.sio.enter_room(sid, session_id, namespace=self.namespace)
+        )
+        sessions[sid] = session_id
+
+    async def _refuse(self, sid: str, error: PayloadError) -> dict[str, str]:
+        """Tell the client why its event was refused; nothing else happens."""
+        logger.info("Refused a socket.io event: %s", error)
+        body = {"error": str(error)}
+        assert self.sio is not None
+        await self.sio.emit(self.error_evt, body, room=sid, namespace=self.namespace)
+        return body
+
+
+def _one(args: tuple[Any, ...], allow_none: bool = False) -> Any:
+    """The single data argument of an event."""
+    if len(args) == 1:
+        return args[0]
+    if not args and allow_none:
+        return None
+    raise PayloadError("send exactly one data object with the event")
+
+
+async def _maybe_await(result: Any) -> None:
+    if inspect.isawaitable(result):
+        await result

@@ -1,0 +1,1 @@
+"""HTTP protection of the Rasa server and the action server (checks, middleware)."""
