@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import re
-import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -20,7 +19,7 @@ from typing import Any, Optional
 import pytest
 
 from bot.launch import Services
-from bot.settings import ROOT, Settings
+from tests.e2e.servers import running_services
 
 pytestmark = pytest.mark.e2e
 
@@ -36,33 +35,9 @@ SECURITY_HEADERS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    models = sorted((ROOT / "models").glob("*.tar.gz"))
-    assert models, "no trained model in models/: run `make train` (make test does)"
-    work = tmp_path_factory.mktemp("e2e-api")
-    settings = Settings(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        tracker_db=work / "rasa.db",
-        api_token=TOKEN,
-    )
-    running = Services(settings, model=models[-1])
-    running.start(log=work / "servers.log")
-    try:
-        running.wait_ready(timeout=240)
-    except RuntimeError:
-        running.stop()
-        print((work / "servers.log").read_text(errors="replace")[-4000:])
-        raise
-    yield running
-    running.stop()
+    yield from running_services(tmp_path_factory, "e2e-api", api_token=TOKEN)
 
 
 class Reply:

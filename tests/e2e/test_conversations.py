@@ -5,7 +5,6 @@ servers once for the module on free ports with a temporary tracker database.
 """
 
 import json
-import socket
 import sqlite3
 import urllib.error
 import urllib.request
@@ -20,47 +19,15 @@ import yaml
 from bot.content.translations import load_translations
 from bot.language.scripts import has_vietnamese_letters
 from bot.launch import Services
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT
+from tests.e2e.servers import post, running_services
 
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    models = sorted((ROOT / "models").glob("*.tar.gz"))
-    assert models, "no trained model in models/: run `make train` (make test does)"
-    work = tmp_path_factory.mktemp("e2e")
-    settings = Settings(
-        rasa_port=free_port(), actions_port=free_port(), tracker_db=work / "rasa.db"
-    )
-    running = Services(settings, model=models[-1])
-    running.start(log=work / "servers.log")
-    try:
-        running.wait_ready(timeout=240)
-    except RuntimeError:
-        running.stop()
-        print((work / "servers.log").read_text(errors="replace")[-4000:])
-        raise
-    yield running
-    running.stop()
-
-
-def post(url: str, body: Any) -> tuple[int, Any]:
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return reply.status, json.loads(reply.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+    yield from running_services(tmp_path_factory, "e2e")
 
 
 class Conversation:

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.launch import Services
-from bot.settings import ROOT, Settings
+from tests.e2e.servers import running_services
 
 pytestmark = pytest.mark.e2e
 
@@ -135,30 +135,9 @@ BODIES = st.one_of(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    models = sorted((ROOT / "models").glob("*.tar.gz"))
-    assert models, "no trained model in models/: run `make train` (make test does)"
-    work = tmp_path_factory.mktemp("e2e-fuzz")
-    config = Settings(
-        rasa_port=free_port(), actions_port=free_port(), tracker_db=work / "rasa.db"
-    )
-    running = Services(config, model=models[-1])
-    running.start(log=work / "servers.log")
-    try:
-        running.wait_ready(timeout=240)
-    except RuntimeError:
-        running.stop()
-        print((work / "servers.log").read_text(errors="replace")[-4000:])
-        raise
-    yield running
-    running.stop()
+    yield from running_services(tmp_path_factory, "e2e-fuzz")
 
 
 def send(url: str, body: bytes, content_type: str) -> tuple[int, str, bytes]:

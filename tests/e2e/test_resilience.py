@@ -7,13 +7,9 @@ their language with every focus country's urgent numbers, read here from
 data/helplines.yml.
 """
 
-import json
 import os
 import signal
-import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +20,8 @@ import yaml
 from bot.content.helplines import FOCUS_COUNTRIES, load_directory
 from bot.content.translations import load_translations
 from bot.launch import Services
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT
+from tests.e2e.servers import post, running_services
 
 pytestmark = pytest.mark.e2e
 
@@ -40,46 +37,11 @@ CRISES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def post(url: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return reply.status, json.loads(reply.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    models = sorted((ROOT / "models").glob("*.tar.gz"))
-    assert models, "no trained model in models/: run `make train` (make test does)"
-    work = tmp_path_factory.mktemp("resilience")
-    settings = Settings(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        tracker_db=work / "rasa.db",
-        action_timeout=ACTION_TIMEOUT,
+    yield from running_services(
+        tmp_path_factory, "resilience", action_timeout=ACTION_TIMEOUT
     )
-    running = Services(settings, model=models[-1])
-    running.start(log=work / "servers.log")
-    try:
-        running.wait_ready(timeout=240)
-    except RuntimeError:
-        running.stop()
-        print((work / "servers.log").read_text(errors="replace")[-4000:])
-        raise
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ second process, a long purge) would:
 """
 
 import json
-import socket
 import sqlite3
 import stat
 import threading
@@ -37,15 +36,10 @@ import pytest
 import yaml
 
 from bot.launch import Services
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT
+from tests.e2e.servers import post, running_services
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def response_text(name: str) -> str:
@@ -55,37 +49,9 @@ def response_text(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    models = sorted((ROOT / "models").glob("*.tar.gz"))
-    assert models, "no trained model in models/: run `make train` (make test does)"
-    work = tmp_path_factory.mktemp("store_faults")
-    settings = Settings(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        tracker_db=work / "var" / "rasa.db",
+    yield from running_services(
+        tmp_path_factory, "store_faults", database="var/rasa.db"
     )
-    running = Services(settings, model=models[-1])
-    running.start(log=work / "servers.log")
-    try:
-        running.wait_ready(timeout=300)
-    except RuntimeError:
-        running.stop()
-        print((work / "servers.log").read_text(errors="replace")[-4000:])
-        raise
-    yield running
-    running.stop()
-
-
-def post(url: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return reply.status, json.loads(reply.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 class Chat:

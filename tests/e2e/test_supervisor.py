@@ -27,16 +27,11 @@ import yaml
 
 from bot.content.helplines import load_directory
 from bot.settings import ROOT
+from tests.e2e.servers import free_port
 
 pytestmark = pytest.mark.e2e
 
 PID = re.compile(r"\(pid (\d+)\)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def answers(url: str) -> bool:
