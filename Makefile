@@ -33,7 +33,7 @@ PYTHON310 ?= $(shell \
 # Training reads exactly these; Rasa's own fingerprint decides whether to retrain.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help install train run test evaluate lint format clean lock
+.PHONY: help install train run test evaluate lint format clean lock review-export review-import
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,13 @@ test: train ## Set up and run the whole test suite (lint, types, data, unit, sto
 
 evaluate: train ## Evaluate the NLU per language on the held-out sets in tests/nlu (writes results/)
 	$(PY) scripts/evaluate.py --model models --data tests/nlu --out results
+
+review-export: $(STAMP) ## Write review/<lang>-*.csv for reviewers (LANG=th for one language)
+	$(PY) -m bot.review export $(if $(filter command line,$(origin LANG)),--language $(LANG))
+
+review-import: $(STAMP) ## Check and apply a returned file: FILE=review/th-answers.csv [REVIEWER="Name"]
+	@test -n "$(FILE)" || { echo 'usage: make review-import FILE=review/th-answers.csv REVIEWER="Name"'; exit 2; }
+	$(PY) -m bot.review import "$(FILE)" $(if $(REVIEWER),--reviewer "$(REVIEWER)")
 
 lint: $(STAMP) ## Lint and type-check only
 	$(VENV)/bin/ruff check .

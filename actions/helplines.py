@@ -9,6 +9,7 @@ data/helplines.yml via bot.content.helplines.
 
 import abc
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, ClassVar, Optional
 
 from rasa_sdk import Action, Tracker
@@ -29,16 +30,21 @@ class Listing:
     Attributes:
         kinds: Service kinds, in the order to list them.
         response: The response that frames the list.
+        open_now: Whether to list only lines open at that moment, 24/7 first
+            (crisis lists; see `Directory.crisis_services`).
     """
 
     kinds: tuple[str, ...]
     response: str
+    open_now: bool = False
 
 
 LISTINGS = {
     "helplines": Listing(("child", "crisis", "emergency"), "utter_helplines"),
     "report": Listing(("report",), "utter_report_routes"),
-    "crisis": Listing(("emergency", "crisis", "child"), "utter_crisis_lines"),
+    "crisis": Listing(
+        ("emergency", "crisis", "child"), "utter_crisis_lines", open_now=True
+    ),
 }
 
 
@@ -63,14 +69,22 @@ def send_listing(
     purpose: str,
     country: Optional[str],
     language: str,
+    now: Optional[datetime] = None,
 ) -> None:
     """Send the services for a purpose and a country.
 
     A country without its own entry gets the services that work from anywhere.
+    A crisis list holds the lines open at `now` (the real clock unless given),
+    24/7 lines first, with the local hours of the others.
     """
     listing = LISTINGS[purpose]
     book = directory()
     services = book.services(country, listing.kinds)
+    if listing.open_now and country and book.known(country):
+        moment = now or datetime.now(timezone.utc)
+        services = book.crisis_services(country, moment, listing.kinds) + [
+            s for s in services if s not in book.countries[country].services
+        ]
     if book.known(country):
         dispatcher.utter_message(
             response=listing.response,

@@ -11,6 +11,7 @@ to erase, checks that none of it remains, and only then says it is deleted.
 
 import asyncio
 import logging
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -41,13 +42,16 @@ CHECK_IN_OPENERS = {
 }
 
 
-def focus_country_lines(language: str) -> str:
+def focus_country_lines(language: str, now: Optional[datetime] = None) -> str:
     """Emergency and crisis numbers of every focus country, one line each.
 
     See `bot.content.helplines.Directory.focus_country_lines` (shared with the
-    crisis fallback that bot.nlg fills when the action server fails).
+    crisis fallback that bot.nlg fills when the action server fails): the lines
+    open at `now` (the real clock unless given), 24/7 first.
     """
-    return directory().focus_country_lines(language)
+    return directory().focus_country_lines(
+        language, now or datetime.now(timezone.utc)
+    )
 
 
 def send_crisis_lines(

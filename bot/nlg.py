@@ -22,6 +22,7 @@ when the action server is down, and no number is written in a response.
 """
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
@@ -90,11 +91,14 @@ class LocalizedNLG(TemplatedNaturalLanguageGenerator):
         return await generator.generate(utter_action, tracker, output_channel, **kwargs)
 
 
-def crisis_lines(language: str) -> str:
-    """Every focus country's emergency and crisis numbers (data/helplines.yml)."""
+def crisis_lines(language: str, now: Optional[datetime] = None) -> str:
+    """Every focus country's emergency and crisis numbers (data/helplines.yml).
+
+    Lines open at `now` (the real clock unless given), 24/7 lines first.
+    """
     settings = Settings.from_env()
     book = load_directory(settings.helplines_path, settings.translations_dir)
-    return book.focus_country_lines(language)
+    return book.focus_country_lines(language, now or datetime.now(timezone.utc))
 
 
 def _mentions(variations: Optional[list[dict[str, Any]]], placeholder: str) -> bool:

@@ -4,8 +4,9 @@ Rasa's SQL tracker store (SQLite by default, PostgreSQL by URL) with these
 guarantees, configured in endpoints.yml (`type: bot.stores.PrivateSQLTrackerStore`):
 
 - **Redaction**: user text is stored with phone numbers, e-mails, handles, card
-  and e-wallet numbers, addresses and links replaced by placeholders
-  (bot.safety.redact); message metadata (which may carry attachments or channel
+  and e-wallet numbers, names after a name phrase, schools, addresses and links
+  replaced by placeholders (bot.safety.redact, words in data/redaction.yml);
+  message metadata (which may carry attachments or channel
   identifiers) is not stored. The NLU saw the original text before this point.
 - **Retention**: conversations whose last event is older than `retention_days`
   (default 30) are deleted, at most once per `purge_interval_minutes` on a

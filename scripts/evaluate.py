@@ -10,6 +10,8 @@ every message with the trained model and writes to results/:
 - intent_report_<lang>.json: per-intent precision, recall, F1 (scikit-learn);
 - confusion_<lang>.csv and confusion_<lang>.png: intent confusion matrices;
 - errors_<lang>.txt: every misclassified message, to improve the data;
+- reviewed.md: per language the share of answers a reviewer signed off as
+  they are now (`review:` blocks of data/translations, see `make review-import`);
 - background.md and background_alarms_<lang>.txt: on the held-out part of the
   background set (tests/background/<lang>.txt: ordinary sentences written by
   outsiders, never trained on) the share taken for a crisis (the crisis false
@@ -31,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.content.nlu_data import Example, read_examples  # noqa: E402
+from bot.review.project import Project  # noqa: E402
+from bot.review.roundtrip import reviewed_table  # noqa: E402
 
 CRISIS = {"crisis_self_harm", "immediate_danger"}
 # Held-out files and the language their messages must be detected as.
@@ -299,6 +303,12 @@ def main() -> None:
         "--background", type=Path, default=ROOT / "tests" / "background"
     )
     args = parser.parse_args()
+    # Content review (no model needed): the share of answers a reviewer signed off.
+    reviewed = reviewed_table(Project(ROOT))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "reviewed.md").write_text(reviewed + "\n", encoding="utf-8")
+    print(reviewed)
+    print()
     model = latest_model(args.model)
     print(evaluate(model, args.data, args.out))
     print()

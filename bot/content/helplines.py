@@ -7,18 +7,32 @@ Pure: must not import Rasa.
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.content.opening import (
+    UNSTATED,
+    Availability,
+    OpeningError,
+    Schedule,
+    local_time,
+    parse_schedule,
+    time_zone,
+)
 from bot.languages import CODES, DEFAULT
 
 KINDS = ("emergency", "crisis", "child", "report", "removal")
 INTERNATIONAL = "INT"
 # Countries we list when a person in crisis has not said where they are.
 FOCUS_COUNTRIES = ("PH", "MY", "TH", "VN", "LA")
+# Kinds of the lines in a crisis list, in the order to list them.
+CRISIS_KINDS = ("emergency", "crisis", "child")
+ROUND_THE_CLOCK = "24/7"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -39,6 +53,21 @@ def _localised(value: Any, where: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Dial:
+    """Another way to dial the main number from some networks.
+
+    Attributes:
+        number: The number as dialled there (e.g. "#163").
+        networks: The networks it applies to (proper names, e.g. "Globe/TM").
+        row: The row of resources.md that says so.
+    """
+
+    number: str
+    networks: str
+    row: str
+
+
+@dataclass(frozen=True)
 class Service:
     """One helpline or reporting service.
 
@@ -56,8 +85,11 @@ class Service:
         whatsapp: WhatsApp number.
         email: E-mail address.
         url: Website, without scheme.
-        hours: Opening hours, per language (empty when not stated).
+        hours: Opening hours as shown, per language, for lines open only at
+            some hours (empty otherwise; a 24/7 line shows "24/7").
         languages: Language codes the service is known to take.
+        schedule: When the line answers (bot.content.opening).
+        dial: Other ways to dial the main number on some networks.
     """
 
     id: str
@@ -74,22 +106,55 @@ class Service:
     url: Optional[str] = None
     hours: Mapping[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = ()
+    schedule: Schedule = UNSTATED
+    dial: tuple[Dial, ...] = ()
 
     def contacts(self) -> list[str]:
-        """Every way to reach the service, main number first."""
-        found = [self.phone, *self.phone_alt]
+        """Every way to reach the service, as shown, main number first."""
+        found = [self.main_number(), *self.phone_alt]
         if self.whatsapp:
             found.append(f"WhatsApp {self.whatsapp}")
         found += [self.url, self.email]
         return [item for item in found if item]
 
+    def numbers(self) -> list[str]:
+        """Every number as dialled (main, per-network, other, WhatsApp)."""
+        found = [self.phone, *(d.number for d in self.dial), *self.phone_alt]
+        return [item for item in [*found, self.whatsapp] if item]
+
+    def main_number(self) -> Optional[str]:
+        """The main number with its per-network forms, e.g. "163 (Globe/TM: #163)"."""
+        if not self.phone or not self.dial:
+            return self.phone
+        notes = "; ".join(f"{d.networks}: {d.number}" for d in self.dial)
+        return f"{self.phone} ({notes})"
+
     def title(self, language: str) -> str:
         """The service's name in a language (English when missing)."""
         return self.name.get(language) or self.name[DEFAULT]
 
+    def hours_text(self, language: str) -> Optional[str]:
+        """Opening hours as shown: "24/7", the stated hours, or None."""
+        if self.schedule.always:
+            return ROUND_THE_CLOCK
+        return self.hours.get(language) or self.hours.get(DEFAULT)
+
+    def short(self, language: str) -> str:
+        """Name, main number and hours, for the all-countries crisis list."""
+        hours = self.hours_text(language)
+        title = self.title(language)
+        reach = [item for item in (self.main_number(), self.whatsapp) if item]
+        if self.whatsapp:
+            reach[-1] = f"WhatsApp {self.whatsapp}"
+        line = f"{title} {', '.join(reach)}"
+        if self.phone and title.endswith(f" {self.phone}"):
+            # "Bantay Bata 163 (Globe/TM: #163)", not "Bantay Bata 163 163 (...)"
+            line = title + line[len(title) + 1 + len(self.phone) :]
+        return f"{line} ({hours})" if hours else line
+
     def describe(self, language: str) -> str:
         """One line for a chat message: name, contacts, hours, what it helps with."""
-        hours = self.hours.get(language) or self.hours.get(DEFAULT)
+        hours = self.hours_text(language)
         helps = self.help.get(language) or self.help[DEFAULT]
         line = f"• {self.title(language)}: {', '.join(self.contacts())}"
         if hours:
@@ -104,6 +169,7 @@ class Country:
     code: str
     names: Mapping[str, str]
     services: tuple[Service, ...]
+    zone: Optional[ZoneInfo] = None
 
     def name(self, language: str) -> str:
         """The country's name in a language (English when missing)."""
@@ -122,6 +188,11 @@ def _service(raw: Mapping[str, Any], where: str) -> Service:
         raise DirectoryError(f"{where}: source_url must be an https:// address")
     if not (raw.get("phone") or raw.get("url") or raw.get("whatsapp")):
         raise DirectoryError(f"{where}: a service needs a phone, WhatsApp or url")
+    schedule = _schedule(raw, where)
+    phone = str(raw["phone"]) if raw.get("phone") else None
+    dials = raw.get("dial") or []
+    if dials and not phone:
+        raise DirectoryError(f"{where}: 'dial' needs a main phone number")
     return Service(
         id=str(raw["id"]),
         name=_localised(raw["name"], f"{where}.name"),
@@ -130,14 +201,47 @@ def _service(raw: Mapping[str, Any], where: str) -> Service:
         source_url=str(raw["source_url"]),
         last_checked=str(raw["last_checked"]),
         row=str(raw["row"]),
-        phone=str(raw["phone"]) if raw.get("phone") else None,
+        phone=phone,
         phone_alt=tuple(str(p) for p in raw.get("phone_alt", [])),
         whatsapp=str(raw["whatsapp"]) if raw.get("whatsapp") else None,
         email=raw.get("email"),
         url=raw.get("url"),
         hours=_localised(raw["hours"], f"{where}.hours") if raw.get("hours") else {},
         languages=tuple(raw.get("languages", [])),
+        schedule=schedule,
+        dial=tuple(_dial(item, f"{where}.dial[{i}]") for i, item in enumerate(dials)),
     )
+
+
+def _schedule(raw: Mapping[str, Any], where: str) -> Schedule:
+    """The `open:` of a row: required for a line one can call or message."""
+    if "open" not in raw:
+        if raw.get("phone") or raw.get("whatsapp"):
+            raise DirectoryError(
+                f"{where}: missing 'open' ('24/7', 'unstated' or hours windows)"
+            )
+        schedule = UNSTATED
+    else:
+        try:
+            schedule = parse_schedule(raw["open"], f"{where}.open")
+        except OpeningError as error:
+            raise DirectoryError(str(error)) from error
+    if schedule.limited and not raw.get("hours"):
+        raise DirectoryError(f"{where}: limited hours need an 'hours' text to show")
+    if raw.get("hours") and not schedule.limited:
+        raise DirectoryError(
+            f"{where}: 'hours' text only for lines open at some hours "
+            "(a 24/7 line shows 24/7)"
+        )
+    return schedule
+
+
+def _dial(raw: Any, where: str) -> Dial:
+    if not isinstance(raw, Mapping) or not all(
+        raw.get(key) for key in ("number", "networks", "row")
+    ):
+        raise DirectoryError(f"{where}: needs number, networks and row")
+    return Dial(str(raw["number"]), str(raw["networks"]), str(raw["row"]))
 
 
 class Directory:
@@ -168,7 +272,17 @@ class Directory:
             if not services:
                 raise DirectoryError(f"{where}: no services")
             names = _localised(entry.get("names"), f"{where}.names")
-            countries[str(code)] = Country(str(code), names, services)
+            zone = None
+            if entry.get("time_zone"):
+                try:
+                    zone = time_zone(entry["time_zone"], f"{where}.time_zone")
+                except OpeningError as error:
+                    raise DirectoryError(str(error)) from error
+            elif any(s.schedule.limited for s in services):
+                raise DirectoryError(
+                    f"{where}: a line with limited hours needs the country's time_zone"
+                )
+            countries[str(code)] = Country(str(code), names, services, zone)
         return cls(countries)
 
     def known(self, country: Optional[str]) -> bool:
@@ -238,24 +352,111 @@ class Directory:
             countries[code] = replace(country, services=tuple(services))
         return Directory(countries)
 
-    def focus_country_lines(self, language: str) -> str:
+    def availability(
+        self, country: str, service: Service, now: datetime
+    ) -> Availability:
+        """A service's availability at an instant, in its country's local time.
+
+        Args:
+            country: The code of the country the service belongs to.
+            service: One of that country's services.
+            now: An aware instant (the real clock in actions, any in tests).
+        """
+        zone = self.countries[country].zone if country in self.countries else None
+        return service.schedule.availability(local_time(now, zone))
+
+    def crisis_services(
+        self, country: str, now: datetime, kinds: Iterable[str] = CRISIS_KINDS
+    ) -> list[Service]:
+        """A country's lines for a crisis list, as they stand at an instant.
+
+        Lines with stated hours that are closed at `now` are left out.
+        Emergency numbers come first (the answer to danger right now says
+        "call the emergency number below"); then the other lines open around
+        the clock, then those open now within their hours (shown with them),
+        then those whose source gives no hours; in each group, in the order of
+        `kinds`.
+
+        Args:
+            country: ISO code of a known country.
+            now: An aware instant.
+            kinds: Kinds to include, in the order to list them.
+        """
+        own = self.country_services(country, kinds)
+        ranked = [
+            (s.kind != "emergency", self.availability(country, s, now).value, i, s)
+            for i, s in enumerate(own)
+        ]
+        return [
+            s
+            for *_, s in sorted(ranked, key=lambda r: r[:3])
+            if self.availability(country, s, now) is not Availability.CLOSED
+        ]
+
+    def focus_services(self, country: str, now: datetime) -> list[Service]:
+        """The short crisis list of one focus country, at an instant.
+
+        Its emergency numbers and crisis lines open then; when no crisis line
+        is open around the clock, also its first 24/7 child line (Malaysia's
+        Talian Kasih beside Talian HEAL's limited hours, Vietnam's 111, Laos's
+        1554 youth line). Ordered as `crisis_services`.
+        """
+        urgent = self.crisis_services(country, now, ("emergency", "crisis"))
+        shown = {s.id for s in urgent}
+        crisis_always = any(
+            s.schedule.always for s in self.country_services(country, ("crisis",))
+        )
+        if not crisis_always:
+            children = self.crisis_services(country, now, ("child",))
+            shown.update(s.id for s in children[:1] if s.schedule.always)
+        return [s for s in self.crisis_services(country, now) if s.id in shown]
+
+    def focus_country_lines(self, language: str, now: datetime) -> str:
         """Emergency and crisis numbers of every focus country, one line each.
 
-        For a person in crisis who has not said where they are. A country
-        without a crisis line shows its child helpline instead (Vietnam's 111,
-        Laos's 1554 youth counselling line). Used by the crisis action and, when
-        the action server fails, by the crisis fallback (bot.nlg).
+        For a person in crisis who has not said where they are (see
+        `focus_services`), with "24/7" or the local hours of each line. Used by
+        the crisis action and, when the action server fails, by the crisis
+        fallback (bot.nlg), both with the real clock.
+
+        Args:
+            language: Language of the names and hours.
+            now: An aware instant.
         """
         lines = []
         for country in FOCUS_COUNTRIES:
-            own = self.country_services(country, ("emergency", "crisis"))
-            if not any(s.kind == "crisis" for s in own):
-                own += self.country_services(country, ("child",))[:1]
             numbers = ", ".join(
-                f"{s.title(language)} {s.phone}" for s in own if s.phone
+                s.short(language) for s in self.focus_services(country, now) if s.phone
             )
             name = self.country_name(country, language)
             lines.append(f"• {name[:1].upper()}{name[1:]}: {numbers}")
+        return "\n".join(lines)
+
+    def talk_services(self, country: str, now: datetime) -> list[Service]:
+        """A country's lines where a person answers, open at an instant.
+
+        Its crisis lines and child helplines with a number to call or message,
+        24/7 first (`crisis_services`); for "talk to a person".
+        """
+        return [
+            s
+            for s in self.crisis_services(country, now, ("crisis", "child"))
+            if s.phone or s.whatsapp
+        ]
+
+    def talk_lines(self, language: str, now: datetime) -> str:
+        """Every focus country's lines where a person answers, one line each.
+
+        Args:
+            language: Language of the names and hours.
+            now: An aware instant.
+        """
+        lines = []
+        for country in FOCUS_COUNTRIES:
+            lines_now = self.talk_services(country, now)
+            name = self.country_name(country, language)
+            shown = ", ".join(s.short(language) for s in lines_now)
+            lines.append(f"• {name[:1].upper()}{name[1:]}: {shown}")
         return "\n".join(lines)
 
     def all_services(self) -> list[tuple[str, Service]]:

@@ -1,3 +1,4 @@
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from actions.helplines import (
     ActionAnswerCountry,
     ActionShowHelplines,
     ActionShowReportRoutes,
+    send_listing,
 )
 from tests.conftest import make_tracker
 
@@ -90,3 +92,32 @@ async def test_named_country_gets_what_was_awaited(
     assert dispatcher.messages[0]["response"] == response
     assert number in dispatcher.messages[0]["helpline_list"]
     assert events == [SlotSet("awaiting_country", None)]
+
+
+@pytest.mark.parametrize("code", ["en", "tl", "ms", "vi", "th", "lo"])
+async def test_bantay_bata_is_listed_with_hash_163_in_every_language(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], code: str
+) -> None:
+    tracker = make_tracker(slots={"country": "PH", "language": code})
+    await ActionShowHelplines().run(dispatcher, tracker, domain)
+    assert (
+        "Bantay Bata 163: 163 (Globe/TM: #163)"
+        in (dispatcher.messages[0]["helpline_list"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "heal_shown"), [(18, False), (3, True)]
+)  # 2am and 11am in Malaysia
+def test_crisis_listing_keeps_open_lines_at_the_given_time(
+    dispatcher: CollectingDispatcher, utc_hour: int, heal_shown: bool
+) -> None:
+    now = datetime(2026, 11, 26, utc_hour, tzinfo=timezone.utc)
+    send_listing(dispatcher, "crisis", "MY", "en", now)
+    listing = dispatcher.messages[0]["helpline_list"]
+    assert listing.startswith("• Emergency (MERS): 999")
+    assert "Talian Kasih: 15999, WhatsApp 019-261 5999 (24/7)" in listing
+    assert ("15555" in listing) is heal_shown
+    if heal_shown:
+        assert listing.index("15999") < listing.index("15555")
+        assert "(8am to midnight daily, Malaysia time)" in listing

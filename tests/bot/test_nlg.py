@@ -1,3 +1,4 @@
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -78,10 +79,15 @@ async def test_crisis_lines_come_from_the_directory_in_the_conversation_language
     )
     state = DialogueStateTracker("t", domain.slots)
     state.update(SlotSet("language", "vi"))
+    before = datetime.now(timezone.utc)
     reply = await generator.generate("utter_crisis_fallback", state, "rest")
+    after = datetime.now(timezone.utc)
     assert reply is not None
     assert "{" not in reply["text"]
-    assert book.focus_country_lines("vi") in reply["text"]
+    assert any(
+        book.focus_country_lines("vi", moment) in reply["text"]
+        for moment in (before, after)
+    )
     for country in FOCUS_COUNTRIES:
         for service in book.country_services(country, ("emergency",)):
             assert service.phone and service.phone in reply["text"]

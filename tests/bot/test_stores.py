@@ -61,6 +61,25 @@ async def test_user_text_is_stored_redacted_without_metadata(tmp_path: Path) -> 
     assert "0917" not in json.dumps(stored_rows(tmp_path))
 
 
+async def test_names_handles_schools_and_addresses_are_stored_redacted(
+    tmp_path: Path,
+) -> None:
+    tracker_store = store(tmp_path)
+    text = (
+        "my name is Maria Santos, his ig is jake.x99 facebook.com/jake.x99, "
+        "she is 14 and goes to St. Scholastica's, Brgy San Isidro, Quezon City, "
+        "nhà em ở 25 Lê Lợi, Quận 1"
+    )
+    await tracker_store.save(conversation("pii", text))
+    stored = json.dumps(stored_rows(tmp_path), ensure_ascii=False)
+    for secret in ("Maria", "Santos", "jake.x99", "Scholastica", "Isidro", "Lê Lợi"):
+        assert secret not in stored
+    for kept in ("my name is", "she is 14 and goes to", "Quezon City"):
+        assert kept in stored
+    for placeholder in ("[name]", "[handle]", "[link]", "[school]", "[address]"):
+        assert placeholder in stored
+
+
 async def test_expired_conversations_are_purged_on_request(tmp_path: Path) -> None:
     tracker_store = store(tmp_path, retention_days=30, purge_interval_minutes=10**6)
     assert tracker_store.purge_expired() == 0  # the scheduled purge is now not due

@@ -76,7 +76,7 @@ def test_every_directory_number_is_in_the_verified_research() -> None:
     for country, service in load_directory(
         ROOT / "data" / "helplines.yml"
     ).all_services():
-        for number in [service.phone, *service.phone_alt, service.whatsapp]:
+        for number in service.numbers():
             if number:
                 assert re.sub(r"\D", "", number) in known, (country, number)
 

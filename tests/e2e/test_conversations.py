@@ -455,3 +455,18 @@ def test_an_elevated_message_gets_the_caring_question_first(
     assert response_text("en", "utter_concern_check") in reply
     assert "1553" not in reply
     assert response_text("en", "utter_crisis_check") in chat.say("yes")
+
+
+def test_talk_to_a_person_lists_helplines_at_once_and_evidence_keeps_the_order(
+    services: Services,
+) -> None:
+    """Issue 14: the handoff answer lists numbers before asking; Take It Down first."""
+    chat = Conversation(services)
+    reply = chat.say("/request_human")
+    assert response_text("en", "utter_request_human") in reply
+    for number in ("#163", "1553", "15999", "1323", "111", "1554"):
+        assert number in reply, number
+    assert reply.index("1554") < reply.index("Which country")
+    assert "15999" in chat.say("Malaysia")
+    evidence = chat.say("/ask_evidence")
+    assert evidence.index("Take It Down") < evidence.index("delete")

@@ -11,7 +11,10 @@ from bot.content.helplines import (
     DirectoryError,
     load_directory,
 )
+from bot.languages import CODES
 from bot.settings import ROOT
+
+WINDOW = {"days": "daily", "from": "08:00", "to": "24:00"}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +66,7 @@ def minimal(**service: Any) -> dict[str, Any]:
         "source_url": "https://example.org",
         "last_checked": "2026-11-24",
         "row": "r",
+        "open": "unstated",
     }
     base.update(service)
     return {"helplines": {"INT": {"names": {"en": "anywhere"}, "services": [base]}}}
@@ -77,6 +81,21 @@ def minimal(**service: Any) -> dict[str, Any]:
         {"kind": "other"},
         {"phone": None},
         {"help": {"tl": "walang english"}},
+        {"open": None},
+        {"open": "sometimes"},
+        {"open": [{"days": "daily", "from": "8am", "to": "24:00"}]},
+        {"open": [{"days": "daily", "from": "20:00", "to": "08:00"}]},
+        {"open": [{"days": ["someday"], "from": "08:00", "to": "12:00"}]},
+        {"open": "24/7", "hours": {"en": "24 hours"}},
+        {"open": "unstated", "hours": {"en": "8 to 5"}},
+        # limited hours need an hours text and (here) a time zone
+        {"open": [{"days": "daily", "from": "08:00", "to": "12:00"}]},
+        {"dial": [{"number": "#1", "networks": "Globe"}]},
+        {
+            "phone": None,
+            "url": "x.org",
+            "dial": [{"number": "#1", "networks": "G", "row": "r"}],
+        },
     ],
 )
 def test_malformed_rows_are_rejected(broken: dict[str, Any]) -> None:
@@ -91,8 +110,23 @@ def test_a_valid_minimal_file_loads(tmp_path: Path) -> None:
 
 
 def test_translated_texts_are_used_and_english_is_the_fallback() -> None:
-    book = Directory.parse(minimal(hours={"en": "daily"}))
+    data = minimal(hours={"en": "daily"}, open=[WINDOW])
+    data["helplines"]["INT"]["time_zone"] = "Asia/Manila"
+    book = Directory.parse(data)
     texts = {"tl": {"x": {"help": "tulong", "hours": "araw-araw"}}}
     service = book.translated(texts).services(None, ("child",))[0]
     assert service.describe("tl") == "• X: 123 (araw-araw). Tulong."
     assert service.describe("ms") == "• X: 123 (daily). X."
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_bantay_bata_says_hash_163_from_globe_and_tm(code: str) -> None:
+    translated = load_directory(
+        ROOT / "data" / "helplines.yml", ROOT / "data" / "translations"
+    )
+    bantay = next(
+        s for s in translated.country_services("PH", ("child",)) if s.phone == "163"
+    )
+    assert [(d.number, d.networks) for d in bantay.dial] == [("#163", "Globe/TM")]
+    assert "163 (Globe/TM: #163)" in bantay.describe(code)
+    assert "#163" in bantay.numbers()

@@ -1,6 +1,9 @@
+import time
+from pathlib import Path
+
 import pytest
 
-from bot.safety.redact import contains_image, redact
+from bot.safety.redact import contains_image, load_redactor, redact
 
 
 @pytest.mark.parametrize(
@@ -57,3 +60,36 @@ def test_long_digit_groups_count_as_card_numbers_even_if_mistyped() -> None:
 )
 def test_image_links_are_recognised(text: str, expected: bool) -> None:
     assert contains_image(text) is expected
+
+
+def test_trigger_words_come_from_the_data_file(tmp_path: Path) -> None:
+    text = "mi nombre es Lucia"
+    assert redact(text) == text
+    rules = tmp_path / "redaction.yml"
+    rules.write_text(
+        "redaction:\n  platforms: [ig]\n  languages:\n"
+        "    es: {names: [mi nombre es], stop: [y]}\n",
+        encoding="utf-8",
+    )
+    assert redact(text, load_redactor(rules)) == "mi nombre es [name]"
+
+
+def test_redaction_of_a_typical_message_takes_well_under_a_millisecond() -> None:
+    messages = [
+        "someone says they will post my pics unless i pay 500 pesos",
+        "my name is Maria Santos and his ig is jake.x99",
+        "nhà em ở 25 Lê Lợi, Quận 1, tên em là Lan",
+        "หนูชื่อมะลิค่ะ เรียนโรงเรียนสตรีวิทยา",
+        "ຂ້ອຍຊື່ນາງແກ້ວ ຢູ່ບ້ານໂພນທັນ",
+        "nama saya Aisyah, saya tinggal di Jalan Ampang",
+    ]
+    redact(messages[0])  # builds the rules once
+    rounds = 50
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for message in messages:
+            redact(message)
+    per_message = (time.perf_counter() - start) / (rounds * len(messages))
+    # Measured about 0.07 ms on the 2-core build machine; 1 ms leaves room
+    # for a loaded CI runner while still catching a regex that backtracks.
+    assert per_message < 0.001
