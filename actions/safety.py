@@ -49,9 +49,7 @@ def focus_country_lines(language: str, now: Optional[datetime] = None) -> str:
     crisis fallback that bot.nlg fills when the action server fails): the lines
     open at `now` (the real clock unless given), 24/7 first.
     """
-    return directory().focus_country_lines(
-        language, now or datetime.now(timezone.utc)
-    )
+    return directory().focus_country_lines(language, now or datetime.now(timezone.utc))
 
 
 def send_crisis_lines(
