@@ -58,7 +58,11 @@ def main(turns: int = 200) -> None:
                 "sender": f"bench-{turn // 10}",
                 "message": MESSAGES[turn % len(MESSAGES)],
             }
-            request = urllib.request.Request(url, data=json.dumps(body).encode())
+            request = urllib.request.Request(
+                url,
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+            )
             began = time.perf_counter()
             with urllib.request.urlopen(request, timeout=60) as reply:
                 reply.read()
