@@ -131,25 +131,13 @@ def file_problems(
 ) -> list[str]:
     """Why the whole file cannot be applied (wrong keys, changed payloads)."""
     known = {row.key: row for row in rows(project, data)}
-    found = []
-    missing = [
-        c for c in (sheet.KEY, sheet.VERSION, sheet.OK) if c not in review.columns
-    ]
-    if missing:
-        found.append(f"the columns {', '.join(missing)} are missing")
-    seen: set[str] = set()
-    for line in review.rows:
-        key = line.get(sheet.KEY, "")
-        if key in seen:
-            found.append(f"{key}: the key is there twice")
-        seen.add(key)
-        row = known.get(key)
-        if row is None:
-            found.append(f"{key or '(empty key)'}: no such key in the current data")
-        elif PAYLOAD in line and line[PAYLOAD] != row.payload:
+    found, lines = sheet.key_problems(review, known, "key")
+    for line in lines:
+        row = known[line[sheet.KEY]]
+        if PAYLOAD in line and line[PAYLOAD] != row.payload:
             found.append(
-                f"{key}: the button payload was changed ({line[PAYLOAD]!r}, must stay "
-                f"{row.payload!r}); only the title can be translated"
+                f"{row.key}: the button payload was changed ({line[PAYLOAD]!r}, must "
+                f"stay {row.payload!r}); only the title can be translated"
             )
     return found
 

@@ -139,20 +139,7 @@ def share(data: Mapping[str, Any]) -> tuple[int, int]:
 def file_problems(data: Mapping[str, Any], review: sheet.Sheet) -> list[str]:
     """Why the whole file cannot be applied (unknown or repeated keys)."""
     known = {row.key for row in rows(data)}
-    found = []
-    missing = [
-        c for c in (sheet.KEY, sheet.VERSION, sheet.OK) if c not in review.columns
-    ]
-    if missing:
-        found.append(f"the columns {', '.join(missing)} are missing")
-    seen: set[str] = set()
-    for line in review.rows:
-        key = line.get(sheet.KEY, "")
-        if key in seen:
-            found.append(f"{key}: the key is there twice")
-        seen.add(key)
-        if key not in known:
-            found.append(f"{key or '(empty key)'}: no such phrase in the current data")
+    found, _ = sheet.key_problems(review, known, "phrase")
     return found
 
 

@@ -8,6 +8,7 @@ commas, quotes and line breaks inside a cell. Pure: must not import Rasa.
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,3 +137,35 @@ def read(path: Path) -> Sheet:
 def confirmed(cell: str) -> bool:
     """Whether the `ok` cell says the current text is right."""
     return cell.strip().lower() in OK_WORDS
+
+
+def key_problems(
+    review: Sheet, known: Collection[str], what: str
+) -> tuple[list[str], list[dict[str, str]]]:
+    """What stops any file from being applied: columns, repeated or unknown keys.
+
+    Args:
+        review: The returned file.
+        known: The keys of the current data.
+        what: What a key names, for the messages ("key", "phrase", "example").
+
+    Returns:
+        The problems found, and the rows whose key is known (for the checks
+        particular to one kind of file).
+    """
+    found = []
+    missing = [c for c in (KEY, VERSION, OK) if c not in review.columns]
+    if missing:
+        found.append(f"the columns {', '.join(missing)} are missing")
+    seen: set[str] = set()
+    rows = []
+    for line in review.rows:
+        key = line.get(KEY, "")
+        if key in seen:
+            found.append(f"{key}: the key is there twice")
+        seen.add(key)
+        if key in known:
+            rows.append(line)
+        else:
+            found.append(f"{key or '(empty key)'}: no such {what} in the current data")
+    return found, rows

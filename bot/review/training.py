@@ -102,23 +102,11 @@ def share(data: Mapping[str, Any]) -> tuple[int, int]:
 def file_problems(data: Mapping[str, Any], review: sheet.Sheet) -> list[str]:
     """Why the whole file cannot be applied (unknown or repeated keys)."""
     known = {row.key: row for row in rows(data)}
-    found = []
-    missing = [
-        c for c in (sheet.KEY, sheet.VERSION, sheet.OK) if c not in review.columns
-    ]
-    if missing:
-        found.append(f"the columns {', '.join(missing)} are missing")
-    seen: set[str] = set()
-    for line in review.rows:
-        key = line.get(sheet.KEY, "")
-        if key in seen:
-            found.append(f"{key}: the key is there twice")
-        seen.add(key)
-        row = known.get(key)
-        if row is None:
-            found.append(f"{key or '(empty key)'}: no such example in the current data")
-        elif INTENT in line and line[INTENT] != row.intent:
-            found.append(f"{key}: the intent was changed (must stay {row.intent})")
+    found, lines = sheet.key_problems(review, known, "example")
+    for line in lines:
+        row = known[line[sheet.KEY]]
+        if INTENT in line and line[INTENT] != row.intent:
+            found.append(f"{row.key}: the intent was changed (must stay {row.intent})")
     return found
 
 
