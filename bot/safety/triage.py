@@ -131,7 +131,9 @@ def next_step(
             if is_clear_safe(text, uncertain, reassuring):
                 return Decision(Step.SAFE, RESOLVED)
             return Decision(Step.CHECK_IN, ACTIVE, "unclear")
-        if intent == "affirm":
+        # A bare "yes" is asked once more; an empty message or an emoji, which
+        # the classifier may also call "affirm", is silence: numbers again.
+        if intent == "affirm" and any(c.isalpha() for c in text):
             return Decision(Step.CLARIFY, ACTIVE)
         if intent == "deny":
             return Decision(Step.CHECK_IN, ACTIVE, "not_safe")

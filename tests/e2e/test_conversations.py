@@ -407,7 +407,8 @@ def test_after_a_crisis_only_a_clear_safe_gets_im_glad(
     chat.say(where)
     first = chat.say(crisis)
     assert question in first
-    for reply_to_question in (no, not_really, idk):
+    # "" is silence: an empty message (the classifier may call it affirm)
+    for reply_to_question in (no, not_really, idk, ""):
         reply = chat.say(reply_to_question)
         assert glad not in reply, (reply_to_question, reply)
         assert number in reply, (reply_to_question, reply)

@@ -51,6 +51,9 @@ def test_a_crisis_message(state: str, risk: str, expected: Decision) -> None:
         ("confirm_safe", "ຂ້ອຍບໍ່ປອດໄພ", Step.CHECK_IN, "unclear"),
         ("inform_country", "Malaysia", Step.CHECK_IN, "country"),
         ("affirm", "yes", Step.CLARIFY, ""),
+        # silence: an empty message or an emoji taken for "affirm"
+        ("affirm", "", Step.CHECK_IN, "unclear"),
+        ("affirm", "👍", Step.CHECK_IN, "unclear"),
     ],
 )
 def test_in_crisis_mode_anything_but_a_clear_safe_keeps_it(
