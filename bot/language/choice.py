@@ -10,8 +10,12 @@ remembers (the `language` slot). Rules:
   "hi", an emoji) keeps it. A short message (fewer than
   `SHORT_MESSAGE_WORDS` words) switches only on strong evidence
   (`STRONG_CONFIDENCE`): two words of Malay and Indonesian, or of Tagalog and
-  English, are easily confused. The very first message sets it even if
-  undecided, since a best guess beats no language.
+  English, are easily confused. A short English message never switches a
+  Tagalog or Malay conversation to English: Taglish and Manglish borrow English
+  words ("this week", "happy friday"), so it is a borrowing, not a switch
+  (asking for English, or writing four words or more, still switches). The
+  very first message sets it even if undecided, since a best guess beats no
+  language.
 
 Pure: must not import Rasa.
 """
@@ -26,6 +30,8 @@ from bot.languages import CODES, DEFAULT
 LONG_MESSAGE_LETTERS = 20
 SHORT_MESSAGE_WORDS = 4
 STRONG_CONFIDENCE = 0.9
+# Conversations whose language mixes English words in (Taglish, Manglish).
+MIXED_WITH_ENGLISH = frozenset({"tl", "ms"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ def choose_language(
         return LanguageChoice(current, chosen)
     if len(words(text)) < SHORT_MESSAGE_WORDS and (
         float(detection.get("confidence") or 0.0) < STRONG_CONFIDENCE
+        or (code == "en" and current in MIXED_WITH_ENGLISH)
     ):
         return LanguageChoice(current, chosen)
     if chosen:

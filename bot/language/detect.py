@@ -7,10 +7,20 @@ How a message is judged:
    words mixed in. langdetect has no Lao profile, so the script is the only way.
 3. Latin script: a character n-gram naive Bayes model trained on our own NLU
    data (labelled by language; Vietnamese also learnt without diacritics) is
-   blended with langdetect limited to English, Tagalog, Vietnamese and
-   Indonesian (seeded, so deterministic). Indonesian counts as Malay, as the
+   blended with langdetect (seeded, so deterministic) and py3langid, both
+   limited to English, Tagalog, Malay, Vietnamese and Indonesian (langdetect
+   has no Malay profile). Indonesian counts as Malay, as the
    product answers Indonesian in Malay. Letters only Vietnamese uses settle it.
-4. `decided` is false when the message is too short or too unsure to change the
+   English words are borrowed in every language we serve (Taglish, Manglish:
+   "na beach", "nk screenshot"), so a *marker word* of Tagalog or Malay
+   (one that its speakers type often in our examples and the other languages'
+   examples hardly ever: "ng", "ayoko", "nak", "je") outweighs the English words
+   around it.
+4. Links, e-mail addresses and @handles are set aside first: they are in no
+   language ("look https://cdn.example.org/pic.jpg" is English, not Malay
+   because of "org"). A message that is only such addresses is guessed as
+   English, undecided.
+5. `decided` is false when the message is too short or too unsure to change the
    conversation's language: fewer than two words that are not shared chat words
    ("ok", "hi", "lol", "thanks"...), or a low confidence. A message of shared
    chat words only is guessed as English, undecided.
@@ -20,6 +30,7 @@ Pure: must not import Rasa.
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +40,23 @@ from typing import Any, Optional
 from bot.language.scripts import fold, has_vietnamese_letters, script_counts
 from bot.language.segment import words
 from bot.languages import LATIN_CODES
+
+# Addresses are in no language: links (with a scheme, "www." or a path after a
+# domain), e-mail addresses, @handles and bare domain names ("example.org").
+_ADDRESSES = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|\S+@\S+\.\w+"
+    r"|@\w+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|info|io|co|app|ph|my|vn|th|la|id|sg)"
+    r"(?:/\S*)?(?=[\s,;:!?)]|\.?$|\.\s)",
+    re.IGNORECASE,
+)
+
+
+def without_addresses(text: str) -> str:
+    """The text with links, e-mail addresses and @handles replaced by spaces."""
+    return _ADDRESSES.sub(" ", text)
+
 
 # Words typed the same way in every language we serve; they say nothing about
 # which language a person writes in.
@@ -40,6 +68,11 @@ SHARED_CHAT_WORDS = frozenset(
         "line zalo viber whatsapp telegram discord x messenger "
     ).split()
 )
+
+# Languages whose marker words are learnt (see `find_markers`). Not Vietnamese:
+# typed without diacritics its words are often English ones too ("ban",
+# "pin", "tin"), and its diacritics already settle it when typed.
+MARKER_LANGUAGES = ("tl", "ms")
 
 # langdetect profiles we load, and what each one counts as.
 LANGDETECT_PROFILES = {"en": "en", "tl": "tl", "vi": "vi", "id": "ms"}
@@ -84,6 +117,9 @@ class DetectorSettings:
             our own n-gram model).
         background_weight: How much one line of ordinary text counts against
             one of our examples when the n-gram model is trained.
+        marker_weight: What the probabilities of English and the other marker
+            language are multiplied by for each marker word a message holds
+            (see `find_markers`); Vietnamese keeps its share.
     """
 
     min_words: int = 2
@@ -91,6 +127,7 @@ class DetectorSettings:
     langdetect_weight: float = 0.15
     py3langid_weight: float = 0.25
     background_weight: float = 0.33
+    marker_weight: float = 0.02
 
 
 def features(text: str) -> Counter[str]:
@@ -118,18 +155,88 @@ def features(text: str) -> Counter[str]:
     return found
 
 
+def _word_shares(
+    texts: Iterable[tuple[str, str]],
+) -> dict[str, tuple[int, Counter[str]]]:
+    """Per language: (number of texts, how many texts contain each folded word)."""
+    documents: Counter[str] = Counter()
+    containing: dict[str, Counter[str]] = {}
+    for text, code in texts:
+        documents[code] += 1
+        found = {fold(w.text.lower()) for w in words(text)}
+        containing.setdefault(code, Counter()).update(found)
+    return {code: (documents[code], containing[code]) for code in documents}
+
+
+def find_markers(
+    examples: Iterable[tuple[str, str]],
+    background: Iterable[tuple[str, str]] = (),
+    languages: Iterable[str] = MARKER_LANGUAGES,
+    min_count: int = 3,
+    ratio: float = 0.05,
+) -> dict[str, str]:
+    """Words that mark a language in chat: its speakers' words, nobody else's.
+
+    A folded word marks language L when at least `min_count` of L's examples
+    contain it and, in every other language, the share of texts containing it
+    (examples, and background lines apart) is at most `ratio` times L's share
+    ("ng", "ayoko" for Tagalog; "nak", "je", "buat" for Malay). Markers come
+    from our chat examples only, not from the background set, whose
+    user-interface text lends English words ("error", "bookmark") to other
+    languages; the background only rules words out (an English sentence
+    with the word).
+
+    Args:
+        examples: (text, language code) pairs.
+        background: Ordinary text of each language, (text, code).
+        languages: The languages whose markers are wanted.
+        min_count: Examples of the language that must contain the word.
+        ratio: Largest share in another language, relative to the language's.
+
+    Returns:
+        Marker word (folded) -> language code.
+    """
+    own = _word_shares(examples)
+    others = [own, _word_shares(background)]
+    markers: dict[str, str] = {}
+    for code in languages:
+        documents, containing = own.get(code, (0, Counter()))
+        for word, count in containing.items():
+            if (
+                count < min_count
+                or len(word) < 2
+                or not word.isalpha()
+                or word in SHARED_CHAT_WORDS
+            ):
+                continue
+            share = count / documents
+            if all(
+                seen[word] / total <= ratio * share
+                for shares in others
+                for other, (total, seen) in shares.items()
+                if other != code
+            ):
+                markers[word] = code
+    return markers
+
+
 class NgramModel:
-    """Multinomial naive Bayes over `features`, small enough to store as JSON."""
+    """Multinomial naive Bayes over `features`, small enough to store as JSON.
+
+    It also keeps the marker words of Tagalog and Malay (`find_markers`).
+    """
 
     def __init__(
         self,
         log_priors: Mapping[str, float],
         log_likelihoods: Mapping[str, Mapping[str, float]],
         log_unseen: Mapping[str, float],
+        markers: Optional[Mapping[str, str]] = None,
     ) -> None:
         self.log_priors = dict(log_priors)
         self.log_likelihoods = {c: dict(v) for c, v in log_likelihoods.items()}
         self.log_unseen = dict(log_unseen)
+        self.markers = dict(markers or {})
 
     @classmethod
     def fit(
@@ -142,7 +249,8 @@ class NgramModel:
         """Train on (text, language code) pairs.
 
         Vietnamese examples are also learnt without their diacritics, because
-        that is how many people type them.
+        that is how many people type them. The marker words of Tagalog and
+        Malay are learnt from the examples (`find_markers`).
 
         Args:
             examples: Our chat examples, (text, code).
@@ -152,6 +260,7 @@ class NgramModel:
             background_weight: How much one background line counts against one
                 example.
         """
+        examples, background = list(examples), list(background)
         counts: dict[str, dict[str, float]] = {}
         docs: dict[str, float] = {}
         weighted = [(text, code, 1.0) for text, code in examples] + [
@@ -174,7 +283,13 @@ class NgramModel:
                 f: math.log((n + alpha) / denominator) for f, n in counter.items()
             }
             log_unseen[code] = math.log(alpha / denominator)
-        return cls(log_priors, log_likelihoods, log_unseen)
+        markers = find_markers(examples, background)
+        return cls(log_priors, log_likelihoods, log_unseen, markers)
+
+    def marker_counts(self, text: str) -> Counter[str]:
+        """Per language, how many different marker words of it the text holds."""
+        found = {fold(word.text.lower()) for word in words(text)}
+        return Counter(self.markers[w] for w in found if w in self.markers)
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Return a probability per language (empty for a text without words)."""
@@ -203,6 +318,7 @@ class NgramModel:
                 "log_priors": self.log_priors,
                 "log_likelihoods": self.log_likelihoods,
                 "log_unseen": self.log_unseen,
+                "markers": self.markers,
             },
             ensure_ascii=False,
         )
@@ -211,7 +327,12 @@ class NgramModel:
     def from_json(cls, text: str) -> "NgramModel":
         """Load a model written by `to_json`."""
         data = json.loads(text)
-        return cls(data["log_priors"], data["log_likelihoods"], data["log_unseen"])
+        return cls(
+            data["log_priors"],
+            data["log_likelihoods"],
+            data["log_unseen"],
+            data.get("markers"),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -295,7 +416,20 @@ def _latin_probabilities(
         ]
     )
     if has_vietnamese_letters(text):
-        blended = {code: (0.95 if code == "vi" else 0.05 / 3) for code in LATIN_CODES}
+        return {code: (0.95 if code == "vi" else 0.05 / 3) for code in LATIN_CODES}
+    marked = model.marker_counts(text) if model else Counter()
+    if marked and blended:
+        # Each marker word counts against English and the other marker
+        # language ("i rasa nak end everything je" is Malay); Vietnamese
+        # keeps its share, as its own spelling decides it.
+        weighted = {
+            code: p
+            * settings.marker_weight
+            ** sum(n for c, n in marked.items() if c != code and code != "vi")
+            for code, p in blended.items()
+        }
+        total = sum(weighted.values())
+        blended = {code: p / total for code, p in weighted.items()} if total else {}
     return blended
 
 
@@ -318,6 +452,9 @@ def detect(
     letters = script_counts(text)
     if not letters:
         return Detection(None, 0.0, False)
+    text = without_addresses(text)
+    if not script_counts(text):
+        return Detection("en", 0.5, False)  # only addresses: no language
     message_words = words(text)
     content_words = [
         w

@@ -61,6 +61,11 @@ class LanguageDetector(GraphComponent):
             # chat messages (README, "Languages").
             "langdetect_weight": DetectorSettings.langdetect_weight,
             "py3langid_weight": DetectorSettings.py3langid_weight,
+            # A word that only Tagalog or only Malay speakers type ("ng", "ayoko",
+            # "nak", "je"; learnt from the examples) multiplies every other
+            # language's probability but Vietnamese by this: English words
+            # borrowed in Taglish and Manglish no longer outweigh it.
+            "marker_weight": DetectorSettings.marker_weight,
             # Smoothing of the naive Bayes model.
             "alpha": 0.1,
             # Ordinary text of each language (data/background/<lang>.txt and
@@ -96,6 +101,7 @@ class LanguageDetector(GraphComponent):
             min_confidence=float(self._config["min_confidence"]),
             langdetect_weight=float(self._config["langdetect_weight"]),
             py3langid_weight=float(self._config["py3langid_weight"]),
+            marker_weight=float(self._config["marker_weight"]),
         )
         self._model_storage = model_storage
         self._resource = resource

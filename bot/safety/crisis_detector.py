@@ -73,6 +73,9 @@ class CrisisDetector(GraphComponent):
             "elevated_threshold": 0.5,
             "agreement": 0.1,
             "long_message": 20,
+            # ... with a crisis probability of at least this (see
+            # `Thresholds.long_elevated`).
+            "long_threshold": 0.6,
             # Fewer words never make a classifier-only crisis ("no", "ok").
             "min_words": 2,
             # Intent confidence below which a demoted crisis intent becomes
@@ -114,6 +117,7 @@ class CrisisDetector(GraphComponent):
             agreement=float(self._config["agreement"]),
             sure_agreement=float(self._config["sure_agreement"]),
             long_message=int(self._config["long_message"]),
+            long_elevated=float(self._config["long_threshold"]),
         )
         self._matcher = self._build_matcher(everyday)
 

@@ -116,6 +116,10 @@ def _strings(value: Any, where: str) -> list[str]:
         return []
     if not isinstance(value, list):
         raise ValueError(f"{where} must be a list")
+    for item in value:
+        if isinstance(item, bool):
+            # YAML reads a bare on/off/yes/no as a boolean: the word is lost.
+            raise ValueError(f"{where}: {item} is a YAML boolean: quote on/off/no")
     return [str(item) for item in value]
 
 

@@ -69,3 +69,16 @@ def test_a_short_message_switches_only_on_strong_evidence(
 ) -> None:
     detected = {"code": code, "confidence": confidence, "decided": True}
     assert choose_language("ms", False, detected, text).language == expected
+
+
+@pytest.mark.parametrize("current", ["tl", "ms"])
+def test_short_english_in_a_taglish_or_manglish_chat_is_a_borrowing(
+    current: str,
+) -> None:
+    sure = {"code": "en", "confidence": 1.0, "decided": True}
+    assert choose_language(current, False, sure, "this week").language == current
+    assert choose_language(current, False, sure, "happy friday!").language == current
+    # Four words or more in English do switch; so does English after Vietnamese.
+    longer = "can you explain that again"
+    assert choose_language(current, False, sure, longer).language == "en"
+    assert choose_language("vi", False, sure, "happy friday").language == "en"

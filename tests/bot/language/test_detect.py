@@ -1,7 +1,14 @@
 import pytest
 
 from bot.content.nlu_data import examples_by_language
-from bot.language.detect import Detection, DetectorSettings, NgramModel, detect
+from bot.language.detect import (
+    Detection,
+    DetectorSettings,
+    NgramModel,
+    detect,
+    find_markers,
+    without_addresses,
+)
 from bot.settings import ROOT
 
 TOY = NgramModel.fit(
@@ -100,3 +107,83 @@ def test_hard_cases_with_our_training_data(
     result = detect(text, model)
     assert result.code == code
     assert result.decided
+
+
+MARKER_TOY = [
+    ("pano po mag report ng account", "tl"),
+    ("ayoko na talaga ng ganito", "tl"),
+    ("ang init ng panahon ngayon", "tl"),
+    ("nak report akaun ni macam mana", "ms"),
+    ("sy nak balik rumah je", "ms"),
+    ("tak nak pergi sekolah esok je", "ms"),
+    ("how do i report an account", "en"),
+    ("the report button is not working", "en"),
+    ("can you help me with my account", "en"),
+]
+
+
+def test_markers_are_words_only_one_language_types() -> None:
+    markers = find_markers(MARKER_TOY, min_count=2)
+    assert markers["ng"] == "tl"
+    assert markers["nak"] == "ms"
+    assert markers["je"] == "ms"
+    # "report" and "account" are typed in every language: no marker.
+    assert "report" not in markers
+    assert "account" not in markers
+
+
+def test_background_text_rules_a_marker_out() -> None:
+    background = [("ng is also an english abbreviation here", "en")] * 3
+    assert "ng" not in find_markers(MARKER_TOY, background, min_count=2)
+
+
+def test_markers_round_trip_through_json() -> None:
+    model = NgramModel.fit(MARKER_TOY)
+    assert NgramModel.from_json(model.to_json()).markers == model.markers
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("na beach", "tl"),
+        ("nk screenshot", "ms"),
+        ("honestly i rasa nak end everything je", "ms"),
+        ("ayoko na, i just want it all to end na", "tl"),
+    ],
+)
+def test_a_marker_word_outweighs_borrowed_english(
+    model: NgramModel, text: str, code: str
+) -> None:
+    assert detect(text, model).code == code
+
+
+@pytest.mark.parametrize(
+    "text", ["traffic jam on the way home", "my mama made dinner", "this week"]
+)
+def test_english_words_are_no_markers(model: NgramModel, text: str) -> None:
+    assert detect(text, model).code == "en"
+
+
+def test_markers_can_be_switched_off(model: NgramModel) -> None:
+    off = DetectorSettings(marker_weight=1.0)
+    assert detect("nk screenshot", model, off).code == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("look https://cdn.example.org/leak/pic.jpg", "look"),
+        ("mail me at teen.girl@gmail.com ok", "mail me at ok"),
+        ("his ig is @bad_guy_22", "his ig is"),
+        ("go to takeitdown.ncmec.org now", "go to now"),
+        ("pano po mag report", "pano po mag report"),
+        ("i am 14. she is 15.", "i am 14. she is 15."),
+    ],
+)
+def test_links_addresses_and_handles_are_in_no_language(text: str, kept: str) -> None:
+    assert " ".join(without_addresses(text).split()) == kept
+
+
+def test_a_message_of_addresses_only_is_undecided_english() -> None:
+    detection = detect("https://cdn.example.org/leak/pic.jpg")
+    assert (detection.code, detection.decided) == ("en", False)

@@ -1,6 +1,7 @@
 """Crisis phrase files: families expand, malformed files are rejected."""
 
 import pytest
+import yaml
 
 from bot.safety.phrases import expand, parse_tables, uncertain_words
 
@@ -53,3 +54,19 @@ def test_tables_give_phrases_ordinary_and_uncertain_words() -> None:
 def test_malformed_files_are_rejected(table: dict) -> None:
     with pytest.raises(ValueError):
         parse_tables({"en": table})
+
+
+def test_a_bare_yaml_boolean_is_rejected() -> None:
+    # `accident: [at, on]` reads "on" as True: the spelling would be lost.
+    table = yaml.safe_load(
+        "families: {accident: [at, on]}\n"
+        "crisis: {crisis_self_harm: {high: ['hurt myself {accident}']}}\n"
+    )
+    with pytest.raises(ValueError, match="YAML boolean"):
+        parse_tables({"en": table})
+    quoted = yaml.safe_load(
+        "families: {accident: [at, 'on']}\n"
+        "crisis: {crisis_self_harm: {high: ['hurt myself {accident}']}}\n"
+    )
+    phrases = [p.text for p in parse_tables({"en": quoted}).phrases]
+    assert phrases == ["hurt myself at", "hurt myself on"]

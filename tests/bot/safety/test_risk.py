@@ -48,6 +48,19 @@ def test_the_intent_classifier_must_agree_on_short_messages() -> None:
     assert sure.risk == "elevated"
 
 
+def test_a_long_story_without_agreement_needs_the_long_threshold() -> None:
+    ranking = [("ask_helpline", 0.8), ("crisis_self_harm", 0.02)]
+    strict = Thresholds(high=0.9, elevated=0.5, long_elevated=0.6)
+    leaning = assess(None, ranking, {"crisis_self_harm": 0.55}, strict, words=60)
+    assert (leaning.intent, leaning.risk) == ("ask_helpline", "none")
+    clear = assess(None, ranking, {"crisis_self_harm": 0.65}, strict, words=60)
+    assert (clear.intent, clear.risk) == ("crisis_self_harm", "elevated")
+    # With the intent classifier agreeing, the usual threshold applies.
+    agreeing = [("ask_helpline", 0.6), ("crisis_self_harm", 0.3)]
+    shared = assess(None, agreeing, {"crisis_self_harm": 0.55}, strict, words=60)
+    assert shared.risk == "elevated"
+
+
 def test_a_crisis_intent_without_evidence_gives_way_to_the_next_intent() -> None:
     ranking = [("crisis_self_harm", 0.5), ("out_of_scope", 0.3), ("greet", 0.1)]
     verdict = assess(None, ranking, {"crisis_self_harm": 0.1}, T)
