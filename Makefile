@@ -59,6 +59,7 @@ test: train ## Set up and run the whole test suite (lint, types, data, unit, sto
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings --quiet
+	@sh scripts/chromium.sh  # Debian's chromium for tests/browser/ where it can be installed
 	$(VENV)/bin/pytest
 	$(RASA) test core --e2e --model models --stories tests/stories \
 		--fail-on-prediction-errors --out results/stories --quiet

@@ -5,7 +5,9 @@ whatever else is going on, and for the replies that follow while the `crisis`
 slot holds a state (data/rules/safety.yml). What it does is decided by
 `bot.safety.triage.next_step`: the crisis script, the caring question for an
 elevated message, a check-in, or the end of crisis mode after a clear "I'm
-safe". `action_delete_conversation` deletes the conversation the person asked
+safe". With the script and every check-in it also opens an urgent handoff to
+the staff console (actions/handoff.py), which never delays or replaces the
+numbers. `action_delete_conversation` deletes the conversation the person asked
 to erase, checks that none of it remains, and only then says it is deleted.
 """
 
@@ -18,6 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import crisis_handoff_line, start_urgent_handoff
 from actions.helplines import AWAITING, directory, language_of, send_listing
 from bot.erasure import (
     ErasureFailedError,
@@ -36,6 +39,7 @@ from bot.settings import Settings
 CRISIS = "crisis"
 CONCERN_TOPIC = "concern_topic"
 DANGER_INTENT = "immediate_danger"
+CANCEL_INTENT = "cancel_handoff"
 CHECK_IN_OPENERS = {
     "not_safe": "utter_crisis_not_safe",
     "unclear": "utter_crisis_unclear",
@@ -92,9 +96,18 @@ class ActionRespondToCrisis(Action):
     - concern_cleared: "no" to the caring question returns to the topic the
       message was about (as if asked again), or to the menu.
 
+    With the script and every check-in it also opens an urgent handoff
+    (reason crisis, risk high; idempotent on the console's side), started
+    before the answer is put together and waited for at most
+    `actions.handoff.CRISIS_GRACE_S`: a console that answers in time adds one
+    line before the question ("a trained person will join this chat", or
+    "nobody is online there right now"); one that is down or slower changes
+    nothing in the answer.
+
     Returns `SlotSet` events for `crisis`, `concern_topic` and
-    `awaiting_country`; after concern_cleared with a topic, the topic's intent
-    as a new user turn so that its rule answers it.
+    `awaiting_country`, and `handoff` ("waiting") when the console queued the
+    conversation in time; after concern_cleared with a topic, the topic's
+    intent as a new user turn so that its rule answers it.
     """
 
     def name(self) -> str:
@@ -110,7 +123,8 @@ class ActionRespondToCrisis(Action):
         risk = message.get("risk") or ("high" if intent in CRISIS_INTENTS else "none")
         text = str(message.get("text") or "")
         state = tracker.get_slot(CRISIS)
-        book = load_phrase_book(Settings.from_env().data_dir / "safety")
+        settings = Settings.from_env()
+        book = load_phrase_book(settings.data_dir / "safety")
         languages = {language_of(tracker), "en"}
         decision = next_step(
             state,
@@ -120,16 +134,25 @@ class ActionRespondToCrisis(Action):
             uncertain_words(book, languages),
             reassuring_expressions(book, languages),
         )
+        # "cancel" in crisis mode with nothing waiting gets a check-in, never
+        # a new request for a person.
+        opens_handoff = decision.step in (Step.SCRIPT, Step.CHECK_IN)
+        handoff = (
+            start_urgent_handoff(tracker, settings)
+            if opens_handoff and intent != CANCEL_INTENT
+            else None
+        )
         # Always set, even unchanged: the rules state the slot after this action.
         events: list[EventType] = [SlotSet(CRISIS, decision.state)]
-        return events + self._act(decision, intent, dispatcher, tracker)
+        return events + await self._act(decision, intent, dispatcher, tracker, handoff)
 
-    def _act(
+    async def _act(
         self,
         decision: Decision,
         intent: str,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
+        handoff: "Optional[asyncio.Task[Any]]",
     ) -> list[EventType]:
         step = decision.step
         if step == Step.ASK_CONCERN:
@@ -156,6 +179,7 @@ class ActionRespondToCrisis(Action):
             dispatcher.utter_message(response=CHECK_IN_OPENERS[decision.reason])
         events = send_crisis_lines(dispatcher, tracker)
         dispatcher.utter_message(response="utter_crisis_offer_person")
+        events += await crisis_handoff_line(handoff, tracker, dispatcher)
         dispatcher.utter_message(response="utter_crisis_check")
         return events
 

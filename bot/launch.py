@@ -1,14 +1,19 @@
 """`python -m bot.launch`: run the assistant locally (what `make run` calls).
 
-Starts the action server and the Rasa server (REST, socket.io and the web chat
-page; HTTP API on 127.0.0.1), waits until both answer, prints the URLs, and
-supervises them (`Supervisor`): a crashed action server is restarted with
+Starts the action server, the Rasa server (REST, socket.io and the web chat
+page; HTTP API on 127.0.0.1) and the staff console (unless CONSOLE_ENABLED is
+false), waits until they answer, prints the URLs, and supervises them
+(`Supervisor`): a crashed action server or console is restarted with
 exponential backoff (bot.restarts) while the Rasa server keeps answering on its
-own; the launcher exits non-zero when it gives up on the action server or when
-the Rasa server dies, and stops both cleanly (exit 0) on Ctrl-C or SIGTERM.
-The end-to-end tests use the same `Services`.
+own; the launcher exits non-zero when it gives up on one of them or when the
+Rasa server dies, and stops all cleanly (exit 0) on Ctrl-C or SIGTERM. With
+the console, Rasa's HTTP API and the console's /internal routes need tokens:
+unless API_TOKEN and SERVICE_TOKEN are set, a random one of each is made per
+run (`with_run_tokens`). The end-to-end tests use the same `Services`.
 """
 
+import dataclasses
+import secrets
 import signal
 import subprocess
 import sys
@@ -24,10 +29,32 @@ from bot.restarts import Backoff, next_restart
 from bot.settings import ROOT, Settings
 
 
+def with_run_tokens(settings: Settings) -> Settings:
+    """The settings with the tokens the console needs, made for this run if unset.
+
+    As soon as the console talks to Rasa's HTTP API, that API needs a token
+    (API_TOKEN); the Rasa side talks to the console's /internal routes with
+    SERVICE_TOKEN. Both stay unset when the console is disabled.
+    """
+    if not settings.console_enabled:
+        return settings
+    return dataclasses.replace(
+        settings,
+        api_token=settings.api_token or secrets.token_urlsafe(32),
+        service_token=settings.service_token or secrets.token_urlsafe(32),
+    )
+
+
 class Services:
-    """The Rasa server and the action server as child processes."""
+    """The action server, the Rasa server and the staff console as child processes."""
+
+    #: Names used in the launcher's messages, in the order of `commands()`.
+    NAMES = ("action server", "Rasa server", "staff console")
+    #: Indexes of the processes restarted when they exit (not the Rasa server).
+    RESTARTABLE = (0, 2)
 
     def __init__(self, settings: Settings, model: Optional[Path] = None) -> None:
+        settings = with_run_tokens(settings)
         self.settings = settings
         self.model = model or settings.model_dir
         self.processes: list[subprocess.Popen[bytes]] = []
@@ -44,9 +71,22 @@ class Services:
         """Base URL of the action server."""
         return f"http://127.0.0.1:{self.settings.actions_port}"
 
+    @property
+    def console_url(self) -> str:
+        """Base URL of the staff console."""
+        return self.settings.console_url
+
+    def health_urls(self) -> list[str]:
+        """The URLs that answer 200 once each server is ready."""
+        urls = [f"{self.actions_url}/health", f"{self.rasa_url}/status"]
+        if self.settings.console_enabled:
+            urls.append(f"{self.console_url}/health")
+        return urls
+
     def commands(self) -> list[list[str]]:
-        """The two commands, action server first."""
+        """The commands: action server, Rasa server, then the console if enabled."""
         rasa = [sys.executable, "-m", "rasa"]
+        console = [[sys.executable, "-m", "bot.handoff", "serve"]]
         return [
             # rasa-sdk's server with our checks (bot/action_server.py).
             [
@@ -71,6 +111,7 @@ class Services:
                 "--endpoints",
                 "endpoints.yml",
             ],
+            *(console if self.settings.console_enabled else []),
         ]
 
     def start(self, log: Optional[Path] = None) -> None:
@@ -99,23 +140,31 @@ class Services:
         """The Rasa server process (started by `start`)."""
         return self.processes[1]
 
+    @property
+    def console(self) -> Optional["subprocess.Popen[bytes]"]:
+        """The console process, when it is enabled and started."""
+        return self.processes[2] if len(self.processes) > 2 else None
+
+    def restart(self, index: int) -> None:
+        """Start process `index` again (after it exited; it is reaped first)."""
+        process = self.processes[index]
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        self.processes[index] = self._spawn(self.commands()[index])
+
     def restart_actions(self) -> None:
         """Start the action server again (after it exited; it is reaped first)."""
-        if self.actions.poll() is None:
-            self.actions.kill()
-        self.actions.wait()
-        self.processes[0] = self._spawn(self.commands()[0])
+        self.restart(0)
 
     def ready(self) -> bool:
-        """Whether both servers answer now."""
-        return answers(f"{self.actions_url}/health") and answers(
-            f"{self.rasa_url}/status"
-        )
+        """Whether every server answers now."""
+        return all(answers(url) for url in self.health_urls())
 
     def wait_ready(self, timeout: float = 300.0) -> None:
-        """Block until both servers answer, or raise RuntimeError."""
+        """Block until every server answers, or raise RuntimeError."""
         deadline = time.monotonic() + timeout
-        for url in (f"{self.actions_url}/health", f"{self.rasa_url}/status"):
+        for url in self.health_urls():
             while not answers(url):
                 if any(p.poll() is not None for p in self.processes):
                     raise RuntimeError(
@@ -126,7 +175,7 @@ class Services:
                 time.sleep(0.5)
 
     def stop(self) -> None:
-        """Stop both processes (SIGTERM, then SIGKILL after 20 s)."""
+        """Stop every process (SIGTERM, then SIGKILL after 20 s)."""
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
@@ -182,17 +231,18 @@ class Supervisor:
         self.poll = poll
 
     def run(self, stopping: Callable[[], bool]) -> int:
-        """Start both servers and supervise them until `stopping()` or a failure.
+        """Start the servers and supervise them until `stopping()` or a failure.
 
         Returns:
             0 after a requested stop; 1 when the Rasa server died, the action
-            server could not be kept running, or start-up took too long.
+            server or the console could not be kept running, or start-up took
+            too long.
         """
         services = self.services
         started = time.monotonic()
         services.start(self.log)
-        actions_since = started
-        restarts = 0
+        since = {index: started for index in services.RESTARTABLE}
+        restarts = {index: 0 for index in services.RESTARTABLE}
         ready = False
         while True:
             if stopping():
@@ -205,29 +255,37 @@ class Supervisor:
                     "stopping the assistant.",
                     1,
                 )
-            if services.actions.poll() is not None:
+            exited = [
+                index
+                for index in services.RESTARTABLE
+                if index < len(services.processes)
+                and services.processes[index].poll() is not None
+            ]
+            if exited:
                 if stopping():  # Ctrl-C reaches the children too
                     continue
-                code = services.actions.returncode
+                index = exited[0]
+                name = services.NAMES[index]
+                code = services.processes[index].returncode
                 restart = next_restart(
-                    restarts, time.monotonic() - actions_since, self.backoff
+                    restarts[index], time.monotonic() - since[index], self.backoff
                 )
                 if restart is None:
                     return self._stop(
-                        f"action server exited with code {code}; giving up after "
-                        f"{restarts} restart(s) (ACTION_RESTARTS="
+                        f"{name} exited with code {code}; giving up after "
+                        f"{restarts[index]} restart(s) (ACTION_RESTARTS="
                         f"{self.backoff.max_restarts}). See its output above.",
                         1,
                     )
                 report(
-                    f"action server exited with code {code}; restarting in "
+                    f"{name} exited with code {code}; restarting in "
                     f"{restart.delay:g} s (attempt {restart.attempt} of "
                     f"{self.backoff.max_restarts})"
                 )
                 if self._wait(restart.delay, stopping):
-                    services.restart_actions()
-                    restarts, actions_since = restart.attempt, time.monotonic()
-                    report(f"action server restarted (pid {services.actions.pid})")
+                    services.restart(index)
+                    restarts[index], since[index] = restart.attempt, time.monotonic()
+                    report(f"{name} restarted (pid {services.processes[index].pid})")
                 continue
             if not ready:
                 if services.ready():
@@ -262,8 +320,9 @@ def report(message: str) -> None:
 
 
 def announce(services: Services, seconds: float) -> None:
-    """Print the URLs once both servers answer."""
+    """Print the URLs once every server answers."""
     base = services.rasa_url
+    console = services.console
     print(
         f"\nReady in {seconds:.0f} s.\n"
         f"  Web chat:       {base}/webhooks/webchat/\n"
@@ -271,7 +330,13 @@ def announce(services: Services, seconds: float) -> None:
         f"  HTTP API:       {base}/model/parse (127.0.0.1 only)\n"
         f"  Action server:  {services.actions_url}/health "
         f"(pid {services.actions.pid})\n"
-        "Press Ctrl-C to stop.\n",
+        + (
+            f"  Staff console:  {services.console_url}/ (pid {console.pid}; "
+            "accounts: README, 'Staff console')\n"
+            if console
+            else ""
+        )
+        + "Press Ctrl-C to stop.\n",
         flush=True,
     )
 

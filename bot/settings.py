@@ -38,6 +38,34 @@ class Settings:
             routes (`Authorization: Bearer <token>`); unset, they stay closed.
         allowed_hosts: Host names the Rasa server answers to (Host header);
             anything else is refused, which defeats DNS rebinding.
+        console_host: Interface the staff console binds.
+        console_port: Port of the staff console (web pages and /api).
+        console_enabled: Whether `make run` starts the console and the Rasa
+            side hands conversations off to it.
+        database_url: SQLAlchemy URL of the console's database (SQLite file
+            under var/ unless it points to PostgreSQL).
+        console_admin_user: First supervisor, created on the console's first
+            start when no supervisor exists.
+        console_admin_password: That supervisor's password (never logged).
+        service_token: Shared secret of the Rasa side (actions, event broker)
+            and the console's /internal routes; the launcher makes one per run
+            when unset.
+        console_secret: Key of the console's pseudonyms and session tokens;
+            kept in var/console.secret when unset.
+        handoff_wait: Seconds a waiting person waits for a claim before the
+            assistant says nobody has taken it yet and gives the numbers.
+        handoff_expiry: Seconds after which an unclaimed request expires.
+        handoff_idle: Seconds without a message either way after which a held
+            conversation is closed as "person left" and the bot resumes. Below
+            domain.yml's session_expiration_time (60 min): a new Rasa session
+            would end the pause while staff still held it.
+        handoff_hours: When staff answer: "24/7" or windows such as
+            "Mon-Fri 08:00-20:00; Sat 09:00-13:00" (console time zone).
+        handoff_timezone: IANA time zone of `handoff_hours`.
+        handoff_webhook_url: Optional URL told of each new handoff (signed
+            with HMAC-SHA256 of the body under `handoff_webhook_secret`).
+        handoff_webhook_secret: Key of that signature.
+        console_timeout: Seconds the Rasa side waits for the console.
     """
 
     data_dir: Path = ROOT / "data"
@@ -53,6 +81,22 @@ class Settings:
     action_restarts: int = 5
     api_token: Optional[str] = None
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    console_host: str = "127.0.0.1"
+    console_port: int = 5006
+    console_enabled: bool = True
+    database_url: str = ""
+    console_admin_user: Optional[str] = None
+    console_admin_password: Optional[str] = None
+    service_token: Optional[str] = None
+    console_secret: Optional[str] = None
+    handoff_wait: float = 180.0
+    handoff_expiry: float = 3600.0
+    handoff_idle: float = 3000.0
+    handoff_hours: str = "24/7"
+    handoff_timezone: str = "Asia/Manila"
+    handoff_webhook_url: Optional[str] = None
+    handoff_webhook_secret: Optional[str] = None
+    console_timeout: float = 3.0
 
     @property
     def helplines_path(self) -> Path:
@@ -63,6 +107,21 @@ class Settings:
     def translations_dir(self) -> Path:
         """The folder of data/translations/<lang>.yml files."""
         return self.data_dir / "translations"
+
+    @property
+    def console_database_url(self) -> str:
+        """The console's SQLAlchemy URL: `database_url`, else var/console.db."""
+        return self.database_url or f"sqlite:///{self.tracker_db.parent / 'console.db'}"
+
+    @property
+    def console_url(self) -> str:
+        """Base URL of the staff console, as the Rasa side calls it."""
+        return f"http://{self.console_host}:{self.console_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server, as the console calls it."""
+        return f"http://{self.rasa_host}:{self.rasa_port}"
 
     def child_environment(self) -> dict[str, str]:
         """The environment for child processes (Rasa and action server).
@@ -85,6 +144,22 @@ class Settings:
             "ACTION_RESTARTS": str(self.action_restarts),
             "API_TOKEN": self.api_token or "",
             "ALLOWED_HOSTS": ",".join(self.allowed_hosts),
+            "CONSOLE_HOST": self.console_host,
+            "CONSOLE_PORT": str(self.console_port),
+            "CONSOLE_ENABLED": "true" if self.console_enabled else "false",
+            "DATABASE_URL": self.database_url,
+            "CONSOLE_ADMIN_USER": self.console_admin_user or "",
+            "CONSOLE_ADMIN_PASSWORD": self.console_admin_password or "",
+            "SERVICE_TOKEN": self.service_token or "",
+            "CONSOLE_SECRET": self.console_secret or "",
+            "HANDOFF_WAIT": str(self.handoff_wait),
+            "HANDOFF_EXPIRY": str(self.handoff_expiry),
+            "HANDOFF_IDLE": str(self.handoff_idle),
+            "HANDOFF_HOURS": self.handoff_hours,
+            "HANDOFF_TIMEZONE": self.handoff_timezone,
+            "HANDOFF_WEBHOOK_URL": self.handoff_webhook_url or "",
+            "HANDOFF_WEBHOOK_SECRET": self.handoff_webhook_secret or "",
+            "CONSOLE_TIMEOUT": str(self.console_timeout),
             # Nothing about conversations leaves the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             # rasa-sdk binds the action server to SANIC_HOST (0.0.0.0 otherwise);
@@ -118,6 +193,23 @@ class Settings:
             action_timeout=float(env.get("ACTION_TIMEOUT", defaults.action_timeout)),
             action_restarts=int(env.get("ACTION_RESTARTS", defaults.action_restarts)),
             api_token=env.get("API_TOKEN") or None,
+            console_host=env.get("CONSOLE_HOST", defaults.console_host),
+            console_port=int(env.get("CONSOLE_PORT", defaults.console_port)),
+            console_enabled=env.get("CONSOLE_ENABLED", "true").strip().lower()
+            not in ("0", "false", "no", "off"),
+            database_url=env.get("DATABASE_URL", defaults.database_url),
+            console_admin_user=env.get("CONSOLE_ADMIN_USER") or None,
+            console_admin_password=env.get("CONSOLE_ADMIN_PASSWORD") or None,
+            service_token=env.get("SERVICE_TOKEN") or None,
+            console_secret=env.get("CONSOLE_SECRET") or None,
+            handoff_wait=float(env.get("HANDOFF_WAIT", defaults.handoff_wait)),
+            handoff_expiry=float(env.get("HANDOFF_EXPIRY", defaults.handoff_expiry)),
+            handoff_idle=float(env.get("HANDOFF_IDLE", defaults.handoff_idle)),
+            handoff_hours=env.get("HANDOFF_HOURS", defaults.handoff_hours),
+            handoff_timezone=env.get("HANDOFF_TIMEZONE", defaults.handoff_timezone),
+            handoff_webhook_url=env.get("HANDOFF_WEBHOOK_URL") or None,
+            handoff_webhook_secret=env.get("HANDOFF_WEBHOOK_SECRET") or None,
+            console_timeout=float(env.get("CONSOLE_TIMEOUT", defaults.console_timeout)),
             allowed_hosts=tuple(
                 host.strip().lower()
                 for host in env.get(

@@ -8,12 +8,22 @@ sender ids (the checks of `bot.channels.checks`, shared with socket.io). A
 message with an attachment is replaced by the `/send_image` intent before Rasa
 sees it. When the tracker store failed during the turn, the answer is a 503
 with `Retry-After`: the replies produced plus `utter_store_unavailable`.
+
+Messages sent to the person between their requests (a helpline worker's, via
+Rasa's HTTP API with `output_channel=latest`) wait in the channel's mailbox
+(`bot.channels.mailbox`): `GET /updates?sender=<id>[&wait=<s>]` returns them
+(waiting up to 25 s for one: long polling, what the web chat page does), and
+the next webhook answer starts with any still unread.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Optional
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    OutputChannel,
+    UserMessage,
+)
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -25,8 +35,10 @@ from bot.channels.checks import (
     MEDIA_KEYS,
     SEND_IMAGE,
     PayloadError,
+    check_id,
     parse_payload,
 )
+from bot.channels.mailbox import Mailbox, MailboxOutput, poll_seconds
 from bot.channels.notice import RETRY_AFTER_SECONDS
 from bot.channels.turn import handle_turn, store_notice
 from bot.http.guard import on_server_start
@@ -56,6 +68,18 @@ class CheckedRestInput(RestInput):
         """What GET / answers: a health check."""
         return response.json({"status": "ok"})
 
+    @property
+    def mailbox(self) -> Mailbox:
+        """Messages waiting for this channel's users (made on first use)."""
+        mailbox: Optional[Mailbox] = getattr(self, "_mailbox", None)
+        if mailbox is None:
+            mailbox = self._mailbox = Mailbox()
+        return mailbox
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Where messages sent outside a request go: the person's mailbox."""
+        return MailboxOutput(self.mailbox, self.name())
+
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
@@ -69,6 +93,15 @@ class CheckedRestInput(RestInput):
         async def root(request: Request) -> HTTPResponse:
             return await self.root(request)
 
+        @blueprint.route("/updates", methods=["GET"])
+        async def updates(request: Request) -> HTTPResponse:
+            try:
+                sender = check_id(request.args.get("sender"), "sender")
+            except PayloadError as error:
+                return response.json({"error": str(error)}, status=400)
+            wait = poll_seconds(request.args.get("wait"))
+            return response.json(await self.mailbox.wait(sender, wait))
+
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
@@ -76,11 +109,12 @@ class CheckedRestInput(RestInput):
             except PayloadError as error:
                 return response.json({"error": str(error)}, status=400)
             collector = CollectingOutputChannel()
+            unread = self.mailbox.take(sender)
             message = UserMessage(
                 text, collector, sender, input_channel=self.name(), metadata=metadata
             )
             if not await handle_turn(on_new_message, message):
-                return response.json(collector.messages)
+                return response.json([*unread, *collector.messages])
             # The store failed: deliver what was produced (a crisis answer
             # included) and ask the person to send the message again.
             replies = [str(m.get("text") or "") for m in collector.messages]
@@ -89,7 +123,7 @@ class CheckedRestInput(RestInput):
                 "text": notice.text_for(replies, text),
             }
             return response.json(
-                [*collector.messages, resend],
+                [*unread, *collector.messages, resend],
                 status=503,
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )

@@ -32,7 +32,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Optional, cast
 
-from rasa.core.channels.channel import InputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.channel import (
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+    decode_bearer_token,
+)
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -66,8 +71,33 @@ class RecordingOutput(SocketIOOutput):
         await super()._send_message(socket_id, response)
 
 
+class MarkedOutput(SocketIOOutput):
+    """Rasa's socket.io output that marks a helpline worker's messages.
+
+    Used for messages sent outside the person's own turn (Rasa's HTTP API with
+    `output_channel=latest`): a staff message's `bot_uttered` carries
+    `"handoff": "staff"` so a widget can show who wrote it.
+    """
+
+    async def send_text_message(
+        self, recipient_id: str, text: str, **kwargs: Any
+    ) -> None:
+        """Sends the text (see parent class), marked when a person wrote it."""
+        if kwargs.get("handoff") != "staff":
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, "handoff": "staff"})
+
+
 class CheckedSocketIOInput(SocketIOInput):
     """socket.io channel whose replies arrive, with the REST channel's checks."""
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Output for messages sent outside a turn (see `MarkedOutput`)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return MarkedOutput(self.sio, self.bot_message_evt)
 
     error_evt = ERROR_EVENT
 

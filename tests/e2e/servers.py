@@ -2,7 +2,8 @@
 
 Every test module starts its own Rasa and action servers (`Services`, what
 `make run` starts) with the model trained by `make train` (the suite never
-trains) and a temporary tracker database.
+trains) and a temporary tracker database; the staff console too when a module
+asks for it (`console_enabled=True`, its database in the same folder).
 """
 
 import json
@@ -10,7 +11,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
@@ -37,7 +38,8 @@ def running_services(
         tmp_path_factory: pytest's factory of temporary folders.
         name: Name of this module's temporary folder.
         database: Path of the tracker database inside that folder.
-        **settings: Further `Settings` fields (api_token, action_timeout...).
+        **settings: Further `Settings` fields (api_token, action_timeout,
+            console_enabled...). The console is off unless asked for.
 
     Yields:
         The running services (use with `yield from` in a fixture).
@@ -45,9 +47,11 @@ def running_services(
     models = sorted((ROOT / "models").glob("*.tar.gz"))
     assert models, "no trained model in models/: run `make train` (make test does)"
     work = tmp_path_factory.mktemp(name)
+    settings.setdefault("console_enabled", False)
     config = Settings(
         rasa_port=free_port(),
         actions_port=free_port(),
+        console_port=free_port(),
         tracker_db=work / database,
         **settings,
     )
@@ -63,11 +67,16 @@ def running_services(
     running.stop()
 
 
-def post(url: str, body: Any, timeout: float = 60) -> tuple[int, Any]:
+def post(
+    url: str,
+    body: Any,
+    timeout: float = 60,
+    headers: Optional[dict[str, str]] = None,
+) -> tuple[int, Any]:
     """POST a JSON body (or raw bytes); the status and the decoded JSON reply."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"}
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:

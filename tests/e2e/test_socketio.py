@@ -13,7 +13,6 @@ upgrade to websockets, which the server side supports.
 
 import json
 import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.launch import Services
 from tests.e2e.servers import running_services
+from tests.e2e.socket_chat import Chat
 
 pytestmark = pytest.mark.e2e
 
@@ -34,55 +33,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     yield from running_services(tmp_path_factory, "e2e_socketio")
-
-
-class Chat:
-    """One socket.io connection that records every event it receives."""
-
-    def __init__(self, services: Services) -> None:
-        self.client = socketio.Client(reconnection=False)
-        self.events: list[tuple[str, Any]] = []
-        self.lock = threading.Lock()
-        for event in ("bot_uttered", "input_error", "session_confirm"):
-            self.client.on(event, self._recorder(event))
-        self.client.connect(services.rasa_url, transports=["polling"], wait_timeout=30)
-
-    def _recorder(self, event: str) -> Any:
-        def record(data: Any = None) -> None:
-            with self.lock:
-                self.events.append((event, data))
-
-        return record
-
-    def take(self) -> list[tuple[str, Any]]:
-        with self.lock:
-            events, self.events = self.events, []
-        return events
-
-    def start_session(self, session_id: str) -> None:
-        self.client.emit("session_request", {"session_id": session_id})
-        deadline = time.monotonic() + 30
-        while ("session_confirm", session_id) not in self.events:
-            assert time.monotonic() < deadline, "no session_confirm"
-            time.sleep(0.05)
-        self.take()
-
-    def send(self, data: Any) -> tuple[Any, list[tuple[str, Any]]]:
-        """Send one `user_uttered`; the acknowledgement and the events it caused."""
-        ack = self.client.call("user_uttered", data, timeout=90)
-        time.sleep(0.1)  # the events were sent before the acknowledgement
-        return ack, self.take()
-
-    def say(self, session_id: str, text: str) -> str:
-        ack, events = self.send({"message": text, "session_id": session_id})
-        assert ack == {"status": "ok"}, ack
-        texts = [d.get("text", "") for e, d in events if e == "bot_uttered"]
-        assert texts, f"no bot_uttered for {text!r}: {events}"
-        return "\n".join(texts)
-
-    def close(self) -> None:
-        # Without waiting for the open long-poll to end (up to the 25 s ping).
-        self.client.eio.disconnect(abort=True)
 
 
 @pytest.fixture

@@ -1,0 +1,218 @@
+"""Rasa event broker that forwards a conversation's messages to the staff console.
+
+endpoints.yml names it (`event_broker: type: bot.handoff.broker.ConsoleEventBroker`).
+Rasa's tracker store publishes every new event of a turn; user and bot
+messages are forwarded, redacted (bot/handoff/transcript.py, the same
+`bot.safety.redact.redact` as the tracker store) with the message's risk and
+language, in batches to `POST /internal/events`. The console keeps those of
+conversations with an open handoff (staff read them live; a high or elevated
+risk makes the handoff urgent) and drops the others. Bot messages marked as
+written by staff are not sent back.
+
+`publish` only queues (a bounded queue; when full, the oldest events go) and
+never raises; a background task sends. When the console is down, a batch is
+dropped and counted, with at most one warning a minute, never with message
+text. With `CONSOLE_ENABLED=false` the broker does nothing.
+"""
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, Optional
+
+import aiohttp
+from rasa.core.brokers.broker import EventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.handoff.client import ConsoleClient, ConsoleUnavailableError
+from bot.handoff.transcript import console_event
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Events sent in one request at most.
+BATCH_SIZE = 50
+#: Events waiting to be sent at most; beyond, the oldest are dropped.
+QUEUE_SIZE = 2000
+#: At most one warning about dropped events this often (seconds).
+WARN_EVERY_S = 60.0
+#: How long `close` may spend sending what is still queued (seconds).
+CLOSE_BUDGET_S = 2.0
+FORWARDED = ("user", "bot")
+
+
+class ConsoleEventBroker(EventBroker):
+    """Forwards redacted user and bot messages to the console (module docstring).
+
+    Args:
+        client: The console's client; None turns the broker off.
+        batch_size: Events per request at most.
+        queue_size: Events waiting at most (the oldest are dropped beyond).
+        warn_every: Seconds between two warnings about dropped events.
+        clock: Monotonic seconds (tests pass their own).
+
+    Attributes:
+        sent: Events the console accepted or received so far.
+        dropped: Events never delivered (console down, queue full).
+    """
+
+    def __init__(
+        self,
+        client: Optional[ConsoleClient],
+        batch_size: int = BATCH_SIZE,
+        queue_size: int = QUEUE_SIZE,
+        warn_every: float = WARN_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._batch_size = max(1, int(batch_size))
+        self._queue_size = max(1, int(queue_size))
+        self._warn_every = float(warn_every)
+        self._clock = clock
+        self._queue: deque[Mapping[str, Any]] = deque()
+        self._wake: Optional[asyncio.Event] = None
+        self._idle: Optional[asyncio.Event] = None
+        self._task: Optional[asyncio.Task[None]] = None
+        self._last_warning = -math.inf
+        self._unreported = 0
+        self.sent = 0
+        self.dropped = 0
+
+    @classmethod
+    async def from_endpoint_config(
+        cls,
+        broker_config: EndpointConfig,
+        event_loop: Optional[asyncio.AbstractEventLoop] = None,
+    ) -> "ConsoleEventBroker":
+        """The broker of endpoints.yml: console, token and timeout from Settings.
+
+        The endpoint may set `url` (default `Settings.console_url`),
+        `batch_size` and `queue_size`.
+        """
+        settings = Settings.from_env()
+        if not settings.console_enabled:
+            logger.info("Console event broker: the console is disabled; off.")
+            return cls(None)
+        options = dict(broker_config.kwargs or {}) if broker_config else {}
+        url = (broker_config.url if broker_config else None) or settings.console_url
+        client = ConsoleClient(url, settings.service_token, settings.console_timeout)
+        return cls(
+            client,
+            batch_size=int(options.get("batch_size", BATCH_SIZE)),
+            queue_size=int(options.get("queue_size", QUEUE_SIZE)),
+        )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the broker forwards anything."""
+        return self._client is not None
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Queue one published event for the console; never blocks, never raises."""
+        try:
+            if self._client is None or event.get("event") not in FORWARDED:
+                return
+            if not self._ensure_sender():
+                self._drop(1, "no running event loop")
+                return
+            if len(self._queue) >= self._queue_size:
+                self._queue.popleft()
+                self._drop(1, "queue full")
+            self._queue.append(event)
+            assert self._wake is not None and self._idle is not None
+            self._idle.clear()
+            self._wake.set()
+        except Exception as error:  # a broker must never break a turn
+            self._drop(1, type(error).__name__)
+
+    def is_ready(self) -> bool:
+        """Always ready: nothing waits for the console."""
+        return True
+
+    async def flush(self, timeout: float = CLOSE_BUDGET_S) -> bool:
+        """Wait until every queued event was sent or dropped (tests, shutdown).
+
+        Returns:
+            Whether the queue emptied within `timeout` seconds.
+        """
+        if self._idle is None or self._task is None or self._task.done():
+            return not self._queue
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Send what is queued (within a short budget), then stop the sender."""
+        await self.flush()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._queue:
+            self._drop(len(self._queue), "shut down")
+            self._queue.clear()
+
+    def _ensure_sender(self) -> bool:
+        """Start the background sender on the running loop if it is not running."""
+        if self._task is not None and not self._task.done():
+            return True
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task = asyncio.ensure_future(self._send_forever())
+        return True
+
+    async def _send_forever(self) -> None:
+        assert self._client is not None
+        assert self._wake is not None and self._idle is not None
+        async with aiohttp.ClientSession() as session:
+            client = self._client.with_session(session)
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._queue:
+                    count = min(self._batch_size, len(self._queue))
+                    batch = [self._queue.popleft() for _ in range(count)]
+                    await self._send(client, batch)
+                self._idle.set()
+
+    async def _send(
+        self, client: ConsoleClient, batch: list[Mapping[str, Any]]
+    ) -> None:
+        """Redact and send one batch; a failure drops it (counted)."""
+        try:
+            items = [item for item in map(console_event, batch) if item is not None]
+            if items:
+                await client.send_events(items)
+                self.sent += len(items)
+        except ConsoleUnavailableError as error:
+            self._drop(len(batch), str(error))
+        except Exception as error:  # the sender must outlive any one batch
+            self._drop(len(batch), type(error).__name__)
+
+    def _drop(self, count: int, why: str) -> None:
+        """Count dropped events; warn at most once per `warn_every` seconds."""
+        self.dropped += count
+        self._unreported += count
+        now = self._clock()
+        if now - self._last_warning < self._warn_every:
+            return
+        logger.warning(
+            "Console event broker: %d event(s) not forwarded to the staff "
+            "console (%s); %d in all.",
+            self._unreported,
+            why,
+            self.dropped,
+        )
+        self._last_warning = now
+        self._unreported = 0

@@ -1,0 +1,236 @@
+"""The event broker: redacted batches to the console, never blocking, never raising."""
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.utils import AvailableEndpoints
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.handoff.broker import ConsoleEventBroker
+from bot.handoff.client import ConsoleClient
+from bot.settings import ROOT
+from bot.stores import PrivateSQLTrackerStore
+from tests.bot.handoff.fake_console import SERVICE_TOKEN, FakeConsole, down_url
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+PHONE = "0917 123 4567"
+NAME = "Maria Santos"
+BROKER = "bot.handoff.broker.ConsoleEventBroker"
+
+
+@pytest.fixture
+async def console() -> AsyncIterator[FakeConsole]:
+    fake = FakeConsole()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def broker_of(url: str, **options: Any) -> ConsoleEventBroker:
+    return ConsoleEventBroker(ConsoleClient(url, SERVICE_TOKEN, 2.0), **options)
+
+
+def user(sender: str, text: str, **parse: Any) -> dict[str, Any]:
+    return {
+        "sender_id": sender,
+        "event": "user",
+        "text": text,
+        "timestamp": 10.0,
+        "parse_data": {"intent": {"name": "report_sextortion"}, **parse},
+        "metadata": {"phone": PHONE},
+        "input_channel": "socketio",
+    }
+
+
+def bot(sender: str, text: str, **metadata: Any) -> dict[str, Any]:
+    return {
+        "sender_id": sender,
+        "event": "bot",
+        "text": text,
+        "timestamp": 11.0,
+        "metadata": metadata,
+    }
+
+
+async def test_messages_reach_the_console_redacted_in_order(
+    console: FakeConsole,
+) -> None:
+    broker = broker_of(console.url)
+    broker.publish(
+        user(
+            "c-1",
+            f"my name is {NAME}, he will post my pics, text me at {PHONE}",
+            risk="elevated",
+            language={"code": "en", "decided": True},
+        )
+    )
+    broker.publish({"sender_id": "c-1", "event": "slot", "name": "x", "value": 1})
+    broker.publish(bot("c-1", "I'm so sorry this is happening."))
+    broker.publish(bot("c-1", "Hello, I'm Ana from the helpline", handoff="staff"))
+    assert await broker.flush()
+    assert console.events == [
+        {
+            "conversation_id": "c-1",
+            "type": "user",
+            "text": "my name is [name], he will post my pics, text me at [phone]",
+            "at": 10.0,
+            "risk": "elevated",
+            "language": "en",
+        },
+        {
+            "conversation_id": "c-1",
+            "type": "bot",
+            "text": "I'm so sorry this is happening.",
+            "at": 11.0,
+        },
+    ]
+    raw = "".join(call.raw for call in console.calls)
+    assert PHONE not in raw and "4567" not in raw and "Maria" not in raw
+    assert console.calls[0].authorization == f"Bearer {SERVICE_TOKEN}"
+    assert (broker.sent, broker.dropped) == (2, 0)
+    await broker.close()
+
+
+async def test_events_go_in_batches(console: FakeConsole) -> None:
+    broker = broker_of(console.url, batch_size=50)
+    for i in range(120):
+        broker.publish(user(f"c-{i % 3}", f"message {i}"))
+    assert await broker.flush()
+    sizes = [len(call.body["events"]) for call in console.calls]
+    assert sizes == [50, 50, 20]
+    assert [e["text"] for e in console.events] == [f"message {i}" for i in range(120)]
+    await broker.close()
+
+
+async def test_a_console_that_is_down_costs_nothing_but_a_counted_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broker = broker_of(down_url(), batch_size=2)
+    with caplog.at_level(logging.WARNING, logger="bot.handoff.broker"):
+        for i in range(5):
+            broker.publish(user("c-1", f"secret {i} {PHONE}"))  # never raises
+        assert await broker.flush()
+    assert (broker.sent, broker.dropped) == (0, 5)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1  # at most one a minute
+    assert "not forwarded" in warnings[0]
+    assert "secret" not in caplog.text and "4567" not in caplog.text
+    assert "c-1" not in caplog.text
+    await broker.close()
+
+
+async def test_a_slow_console_does_not_hold_back_publishing(
+    console: FakeConsole,
+) -> None:
+    console.mode, console.delay = "slow", 3.0
+    broker = ConsoleEventBroker(ConsoleClient(console.url, SERVICE_TOKEN, 0.3))
+    broker.publish(user("c-1", "first"))
+    broker.publish(user("c-1", "second"))  # returns at once: only queued
+    assert await broker.flush(timeout=5.0)
+    assert broker.dropped == 2
+    await broker.close()
+
+
+async def test_the_queue_is_bounded_and_drops_the_oldest(console: FakeConsole) -> None:
+    broker = broker_of(console.url, queue_size=3)
+    for i in range(7):
+        broker.publish(user("c-1", f"message {i}"))
+    assert await broker.flush()
+    assert [e["text"] for e in console.events] == [
+        "message 4",
+        "message 5",
+        "message 6",
+    ]
+    assert broker.dropped == 4
+    await broker.close()
+
+
+def test_publishing_outside_an_event_loop_does_not_raise() -> None:
+    broker = broker_of(down_url())
+    broker.publish(user("c-1", "hi"))
+    broker.publish({"no": "event"})
+    assert broker.dropped == 1
+
+
+async def test_a_disabled_console_turns_the_broker_off(
+    monkeypatch: pytest.MonkeyPatch, console: FakeConsole
+) -> None:
+    monkeypatch.setenv("CONSOLE_ENABLED", "false")
+    monkeypatch.setenv("CONSOLE_PORT", str(console.port))
+    broker = await ConsoleEventBroker.from_endpoint_config(EndpointConfig(type=BROKER))
+    assert not broker.enabled
+    broker.publish(user("c-1", "hi"))
+    assert await broker.flush()
+    assert console.calls == [] and broker.dropped == 0
+
+
+async def test_rasa_loads_the_broker_of_endpoints_yml_with_the_settings(
+    monkeypatch: pytest.MonkeyPatch, console: FakeConsole
+) -> None:
+    for name, value in {
+        "ACTIONS_PORT": "5055",
+        "TRACKER_DB": "var/rasa.db",
+        "RETENTION_DAYS": "30",
+        "CONSOLE_ENABLED": "true",
+        "CONSOLE_PORT": str(console.port),
+        "SERVICE_TOKEN": SERVICE_TOKEN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+    assert endpoints.event_broker is not None
+    assert endpoints.event_broker.type == BROKER
+    broker = await EventBroker.create(endpoints.event_broker)
+    assert isinstance(broker, ConsoleEventBroker) and broker.enabled
+    broker.publish(user("c-1", "hello from rasa"))
+    assert await broker.flush()
+    assert [e["text"] for e in console.events] == ["hello from rasa"]
+    await broker.close()
+
+
+async def test_the_tracker_store_publishes_through_it_redacted(
+    console: FakeConsole, tmp_path: Path
+) -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    broker = broker_of(console.url)
+    store = PrivateSQLTrackerStore(
+        domain=domain,
+        dialect="sqlite",
+        db=str(tmp_path / "rasa.db"),
+        event_broker=broker,
+    )
+    tracker = DialogueStateTracker.from_events(
+        "+60123456789",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered(
+                f"my name is {NAME} and my number is {PHONE}",
+                intent={"name": "request_human", "confidence": 1.0},
+                parse_data={
+                    "intent": {"name": "request_human", "confidence": 1.0},
+                    "risk": "none",
+                    "language": {"code": "en", "decided": True},
+                },
+            ),
+            ActionExecuted("action_request_human"),
+            BotUttered("I've asked a trained person to join."),
+            SlotSet("handoff", "waiting"),
+        ],
+        domain.slots,
+    )
+    await store.save(tracker)
+    assert await broker.flush()
+    assert [(e["type"], e["text"]) for e in console.events] == [
+        ("user", "my name is [name] and my number is [phone]"),
+        ("bot", "I've asked a trained person to join."),
+    ]
+    assert console.events[0]["conversation_id"] == "+60123456789"
+    assert console.events[0]["language"] == "en"
+    await broker.close()
