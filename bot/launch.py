@@ -332,7 +332,7 @@ def announce(services: Services, seconds: float) -> None:
         f"(pid {services.actions.pid})\n"
         + (
             f"  Staff console:  {services.console_url}/ (pid {console.pid}; "
-            "accounts: README, 'Staff console')\n"
+            "staff accounts: README, 'Human handoff and the staff console')\n"
             if console
             else ""
         )
