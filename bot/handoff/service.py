@@ -276,6 +276,33 @@ class ConsoleService:
             detail,
         )
 
+    async def _end(
+        self,
+        handoff: Handoff,
+        status: str,
+        action: str,
+        line: str,
+        staff: Optional[StaffView] = None,
+        outcome: Optional[str] = None,
+        detail: Optional[str] = None,
+    ) -> Optional[Handoff]:
+        """End an open hand-off: store, audit, note it in the transcript, publish.
+
+        Returns:
+            The ended hand-off, or None when it was no longer open.
+        """
+        staff_id = staff.id if staff else None
+        if not await self.db(
+            self.store.finish, handoff.id, status, self.clock(), staff_id, outcome
+        ):
+            return None
+        ended = await self.db(self.store.handoff, handoff.id)
+        assert ended is not None
+        await self._audit(action, staff, ended, detail)
+        await self._system_line(ended, line)
+        self._publish("handoff", ended, {})
+        return ended
+
     async def _system_line(self, handoff: Handoff, text: str) -> None:
         message = await self.db(
             self.store.add_message, handoff.id, "system", text, self.clock()
@@ -588,15 +615,17 @@ class ConsoleService:
         handoff = await self._visible_handoff(staff, handoff_id)
         if not queue.can_act(staff.viewer, handoff):
             raise ServiceError(403, "only its holder or a supervisor can close it")
-        if not await self.db(
-            self.store.finish, handoff.id, "closed", self.clock(), staff.id, outcome
-        ):
+        closed = await self._end(
+            handoff,
+            "closed",
+            "closed",
+            f"closed by {staff.username} ({outcome})",
+            staff,
+            outcome,
+            outcome,
+        )
+        if closed is None:
             raise ServiceError(409, f"this hand-off is {handoff.status}")
-        closed = await self.db(self.store.handoff, handoff.id)
-        assert closed is not None
-        await self._audit("closed", staff, closed, outcome)
-        await self._system_line(closed, f"closed by {staff.username} ({outcome})")
-        self._publish("handoff", closed, {})
         try:
             await self.rasa.resume(closed.conversation_id)
             await self.rasa.trigger_intent(closed.conversation_id, CLOSED)
@@ -776,14 +805,14 @@ class ConsoleService:
         handoff = await self.db(self.store.open_handoff, conversation_id)
         if handoff is None:
             return False
-        if not await self.db(self.store.finish, handoff.id, "cancelled", self.clock()):
-            return False
-        ended = await self.db(self.store.handoff, handoff.id)
-        assert ended is not None
-        await self._audit("cancelled", None, ended, "by the person")
-        await self._system_line(ended, "the person cancelled waiting")
-        self._publish("handoff", ended, {})
-        return True
+        ended = await self._end(
+            handoff,
+            "cancelled",
+            "cancelled",
+            "the person cancelled waiting",
+            detail="by the person",
+        )
+        return ended is not None
 
     async def status(self, conversation_id: str) -> dict[str, Any]:
         """The open hand-off's state (`{"status": "none", ...}` without one)."""
@@ -851,16 +880,17 @@ class ConsoleService:
         pause while staff still hold the conversation), the bot resumes and
         tells the person, as when staff close it.
         """
-        if not await self.db(
-            self.store.finish, handoff.id, "closed", self.clock(), None, IDLE_OUTCOME
-        ):
-            return
-        closed = await self.db(self.store.handoff, handoff.id)
-        assert closed is not None
-        await self._audit("closed", None, closed, IDLE_OUTCOME)
         minutes = round(self.handoff_idle / 60)
-        await self._system_line(closed, f"closed: no message for {minutes} minutes")
-        self._publish("handoff", closed, {})
+        closed = await self._end(
+            handoff,
+            "closed",
+            "closed",
+            f"closed: no message for {minutes} minutes",
+            outcome=IDLE_OUTCOME,
+            detail=IDLE_OUTCOME,
+        )
+        if closed is None:
+            return
         try:
             await self.rasa.resume(closed.conversation_id)
             await self.rasa.trigger_intent(closed.conversation_id, CLOSED)
@@ -868,13 +898,11 @@ class ConsoleService:
             logger.warning("Idle close of hand-off %d: %s", closed.id, error)
 
     async def _expire(self, handoff: Handoff) -> None:
-        if not await self.db(self.store.finish, handoff.id, "expired", self.clock()):
+        ended = await self._end(
+            handoff, "expired", "expired", "expired: nobody took it in time"
+        )
+        if ended is None:
             return
-        ended = await self.db(self.store.handoff, handoff.id)
-        assert ended is not None
-        await self._audit("expired", None, ended)
-        await self._system_line(ended, "expired: nobody took it in time")
-        self._publish("handoff", ended, {})
         try:
             if ended.was_claimed:
                 # Paused by an earlier claim: trigger_intent predicts nothing then.
