@@ -60,9 +60,13 @@ class Receiver:
 
 
 def closed_now() -> str:
-    """HANDOFF_HOURS open only tomorrow (Manila time): closed right now."""
-    tomorrow = datetime.now(ZoneInfo("Asia/Manila")) + timedelta(days=1)
-    return f"{tomorrow.strftime('%a')} 00:00-24:00"
+    """HANDOFF_HOURS open only the day after tomorrow (Manila time).
+
+    Not tomorrow: the tests move the console's clock forward, which must not
+    cross midnight into the open day when they run just before it.
+    """
+    later = datetime.now(ZoneInfo("Asia/Manila")) + timedelta(days=2)
+    return f"{later.strftime('%a')} 00:00-24:00"
 
 
 @pytest.fixture(scope="module")
