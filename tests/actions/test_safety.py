@@ -31,7 +31,7 @@ async def test_crisis_without_country_lists_all_five_countries(
         "911",
         "1553",
         "999",
-        "15555",
+        "15999",  # Talian Kasih, 24/7 (HEAL 15555 only 8am-midnight),
         "191",
         "1323",
         "113",
@@ -50,7 +50,7 @@ async def test_crisis_without_country_lists_all_five_countries(
     ("country", "numbers"),
     [
         ("PH", ["911", "1553"]),
-        ("MY", ["999", "15555"]),
+        ("MY", ["999", "15999"]),
         ("TH", ["191", "1323"]),
         ("VN", ["113", "111"]),
         ("LA", ["1191", "1554"]),
