@@ -326,6 +326,8 @@ def announce(services: Services, seconds: float) -> None:
     print(
         f"\nReady in {seconds:.0f} s.\n"
         f"  Web chat:       {base}/webhooks/webchat/\n"
+        f"  Website widget: {base}/webhooks/widget/demo "
+        "(to embed it: README, 'Website widget')\n"
         f"  REST webhook:   {base}/webhooks/rest/webhook\n"
         f"  HTTP API:       {base}/model/parse (127.0.0.1 only)\n"
         f"  Action server:  {services.actions_url}/health "

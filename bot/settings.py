@@ -66,6 +66,33 @@ class Settings:
             with HMAC-SHA256 of the body under `handoff_webhook_secret`).
         handoff_webhook_secret: Key of that signature.
         console_timeout: Seconds the Rasa side waits for the console.
+        public_url: The address the platforms reach this server at (https,
+            no trailing slash); used to register webhooks. Empty: not set.
+        widget_origins: Origins (scheme://host[:port]) of sites allowed to
+            embed the website widget (cross-origin socket.io); empty: only
+            the server's own pages.
+        telegram_token: Telegram bot token (empty: the channel is off).
+        telegram_secret: Telegram webhook secret token, checked on every update.
+        telegram_api_url: Base URL of the Telegram Bot API.
+        messenger_verify: Facebook Messenger webhook verify token.
+        messenger_secret: Facebook app secret (X-Hub-Signature-256 check).
+        messenger_page_token: Page access token (empty: the channel is off).
+        messenger_api_url: Base URL of the Graph API for Messenger.
+        whatsapp_verify: WhatsApp Cloud API webhook verify token.
+        whatsapp_secret: Meta app secret (X-Hub-Signature-256 check).
+        whatsapp_token: WhatsApp access token (empty: the channel is off).
+        whatsapp_phone_id: The sending phone number's id.
+        whatsapp_api_url: Base URL of the Graph API for WhatsApp.
+        line_secret: LINE channel secret (X-Line-Signature check).
+        line_token: LINE channel access token (empty: the channel is off).
+        line_api_url: Base URL of the LINE Messaging API.
+        viber_token: Viber bot token (signature key too; empty: off).
+        viber_name: The sender name Viber shows.
+        viber_api_url: Base URL of the Viber REST bot API.
+        zalo_app_id: Zalo app id (part of the webhook signature).
+        zalo_secret: Zalo Official Account secret key (signature check).
+        zalo_token: Zalo OA access token (empty: the channel is off).
+        zalo_api_url: Base URL of the Zalo OA open API.
     """
 
     data_dir: Path = ROOT / "data"
@@ -97,6 +124,30 @@ class Settings:
     handoff_webhook_url: Optional[str] = None
     handoff_webhook_secret: Optional[str] = None
     console_timeout: float = 3.0
+    public_url: str = ""
+    widget_origins: tuple[str, ...] = ()
+    telegram_token: str = ""
+    telegram_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    messenger_verify: str = ""
+    messenger_secret: str = ""
+    messenger_page_token: str = ""
+    messenger_api_url: str = "https://graph.facebook.com/v19.0"
+    whatsapp_verify: str = ""
+    whatsapp_secret: str = ""
+    whatsapp_token: str = ""
+    whatsapp_phone_id: str = ""
+    whatsapp_api_url: str = "https://graph.facebook.com/v19.0"
+    line_secret: str = ""
+    line_token: str = ""
+    line_api_url: str = "https://api.line.me"
+    viber_token: str = ""
+    viber_name: str = "Safety helper"
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+    zalo_app_id: str = ""
+    zalo_secret: str = ""
+    zalo_token: str = ""
+    zalo_api_url: str = "https://openapi.zalo.me"
 
     @property
     def helplines_path(self) -> Path:
@@ -160,6 +211,30 @@ class Settings:
             "HANDOFF_WEBHOOK_URL": self.handoff_webhook_url or "",
             "HANDOFF_WEBHOOK_SECRET": self.handoff_webhook_secret or "",
             "CONSOLE_TIMEOUT": str(self.console_timeout),
+            "WIDGET_ORIGINS": ",".join(self.widget_origins),
+            "PUBLIC_URL": self.public_url,
+            "TELEGRAM_TOKEN": self.telegram_token,
+            "TELEGRAM_SECRET": self.telegram_secret,
+            "TELEGRAM_API_URL": self.telegram_api_url,
+            "MESSENGER_VERIFY": self.messenger_verify,
+            "MESSENGER_SECRET": self.messenger_secret,
+            "MESSENGER_PAGE_TOKEN": self.messenger_page_token,
+            "MESSENGER_API_URL": self.messenger_api_url,
+            "WHATSAPP_VERIFY": self.whatsapp_verify,
+            "WHATSAPP_SECRET": self.whatsapp_secret,
+            "WHATSAPP_TOKEN": self.whatsapp_token,
+            "WHATSAPP_PHONE_ID": self.whatsapp_phone_id,
+            "WHATSAPP_API_URL": self.whatsapp_api_url,
+            "LINE_SECRET": self.line_secret,
+            "LINE_TOKEN": self.line_token,
+            "LINE_API_URL": self.line_api_url,
+            "VIBER_TOKEN": self.viber_token,
+            "VIBER_NAME": self.viber_name,
+            "VIBER_API_URL": self.viber_api_url,
+            "ZALO_APP_ID": self.zalo_app_id,
+            "ZALO_SECRET": self.zalo_secret,
+            "ZALO_TOKEN": self.zalo_token,
+            "ZALO_API_URL": self.zalo_api_url,
             # Nothing about conversations leaves the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             # rasa-sdk binds the action server to SANIC_HOST (0.0.0.0 otherwise);
@@ -210,6 +285,54 @@ class Settings:
             handoff_webhook_url=env.get("HANDOFF_WEBHOOK_URL") or None,
             handoff_webhook_secret=env.get("HANDOFF_WEBHOOK_SECRET") or None,
             console_timeout=float(env.get("CONSOLE_TIMEOUT", defaults.console_timeout)),
+            public_url=env.get("PUBLIC_URL", defaults.public_url).strip(),
+            telegram_token=env.get("TELEGRAM_TOKEN", defaults.telegram_token).strip(),
+            telegram_secret=env.get(
+                "TELEGRAM_SECRET", defaults.telegram_secret
+            ).strip(),
+            telegram_api_url=env.get(
+                "TELEGRAM_API_URL", defaults.telegram_api_url
+            ).strip(),
+            messenger_verify=env.get(
+                "MESSENGER_VERIFY", defaults.messenger_verify
+            ).strip(),
+            messenger_secret=env.get(
+                "MESSENGER_SECRET", defaults.messenger_secret
+            ).strip(),
+            messenger_page_token=env.get(
+                "MESSENGER_PAGE_TOKEN", defaults.messenger_page_token
+            ).strip(),
+            messenger_api_url=env.get(
+                "MESSENGER_API_URL", defaults.messenger_api_url
+            ).strip(),
+            whatsapp_verify=env.get(
+                "WHATSAPP_VERIFY", defaults.whatsapp_verify
+            ).strip(),
+            whatsapp_secret=env.get(
+                "WHATSAPP_SECRET", defaults.whatsapp_secret
+            ).strip(),
+            whatsapp_token=env.get("WHATSAPP_TOKEN", defaults.whatsapp_token).strip(),
+            whatsapp_phone_id=env.get(
+                "WHATSAPP_PHONE_ID", defaults.whatsapp_phone_id
+            ).strip(),
+            whatsapp_api_url=env.get(
+                "WHATSAPP_API_URL", defaults.whatsapp_api_url
+            ).strip(),
+            line_secret=env.get("LINE_SECRET", defaults.line_secret).strip(),
+            line_token=env.get("LINE_TOKEN", defaults.line_token).strip(),
+            line_api_url=env.get("LINE_API_URL", defaults.line_api_url).strip(),
+            viber_token=env.get("VIBER_TOKEN", defaults.viber_token).strip(),
+            viber_name=env.get("VIBER_NAME", defaults.viber_name).strip(),
+            viber_api_url=env.get("VIBER_API_URL", defaults.viber_api_url).strip(),
+            zalo_app_id=env.get("ZALO_APP_ID", defaults.zalo_app_id).strip(),
+            zalo_secret=env.get("ZALO_SECRET", defaults.zalo_secret).strip(),
+            zalo_token=env.get("ZALO_TOKEN", defaults.zalo_token).strip(),
+            zalo_api_url=env.get("ZALO_API_URL", defaults.zalo_api_url).strip(),
+            widget_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in env.get("WIDGET_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
             allowed_hosts=tuple(
                 host.strip().lower()
                 for host in env.get(

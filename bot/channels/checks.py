@@ -156,6 +156,25 @@ def parse_payload(body: bytes) -> tuple[str, str, Optional[dict[str, Any]]]:
     Raises:
         PayloadError: With a message fit to show the client.
     """
+    incoming, _ = parse_rest_message(body)
+    return incoming.sender, incoming.text, incoming.metadata
+
+
+def parse_rest_message(body: bytes) -> tuple[Incoming, Optional[str]]:
+    """Validate a REST message body, with its optional `message_id`.
+
+    Args:
+        body: The raw request body `{"sender", "message", "metadata"?,
+            "message_id"?}`.
+
+    Returns:
+        The checked message and its `message_id` (None when not given): a
+        client that retries a request sends the same id, so the repeat is
+        not processed twice.
+
+    Raises:
+        PayloadError: With a message fit to show the client.
+    """
     try:
         data = json.loads(body or b"")
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
@@ -164,7 +183,10 @@ def parse_payload(body: bytes) -> tuple[str, str, Optional[dict[str, Any]]]:
         raise PayloadError('the body must be a JSON object {"sender", "message"}')
     sender = check_id(data.get("sender"), "sender", allow_int=True)
     incoming = check_message(data, sender)
-    return incoming.sender, incoming.text, incoming.metadata
+    message_id = data.get("message_id")
+    if message_id is not None:
+        message_id = check_id(message_id, "message_id", allow_int=True)
+    return incoming, message_id
 
 
 def parse_session_request(data: object) -> Optional[str]:

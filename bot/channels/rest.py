@@ -14,6 +14,13 @@ Rasa's HTTP API with `output_channel=latest`) wait in the channel's mailbox
 (`bot.channels.mailbox`): `GET /updates?sender=<id>[&wait=<s>]` returns them
 (waiting up to 25 s for one: long polling, what the web chat page does), and
 the next webhook answer starts with any still unread.
+
+A client that may send a request twice (a retry after a timeout) adds a
+`message_id` to the body (1 to 128 characters of `SAFE_ID_CHARS`, or an
+integer): a repeat of a `sender` + `message_id` already handled is answered
+200 `[]` and not processed again. After a 503 the id is forgotten, so the
+retry the 503 asks for is processed. The rules are those of every channel
+(`bot.channels.base.CheckedChannel`).
 """
 
 from collections.abc import Awaitable, Callable
@@ -29,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.base import CheckedChannel
 from bot.channels.checks import (
     MAX_MESSAGE_CHARS,
     MAX_SENDER_CHARS,
@@ -37,10 +45,11 @@ from bot.channels.checks import (
     PayloadError,
     check_id,
     parse_payload,
+    parse_rest_message,
 )
 from bot.channels.mailbox import Mailbox, MailboxOutput, poll_seconds
 from bot.channels.notice import RETRY_AFTER_SECONDS
-from bot.channels.turn import handle_turn, store_notice
+from bot.channels.turn import store_notice
 from bot.http.guard import on_server_start
 
 # The checks live in bot.channels.checks (shared with socket.io); these names
@@ -56,7 +65,7 @@ __all__ = [
 ]
 
 
-class CheckedRestInput(RestInput):
+class CheckedRestInput(CheckedChannel, RestInput):
     """REST channel that rejects malformed requests with a 400."""
 
     @classmethod
@@ -87,7 +96,7 @@ class CheckedRestInput(RestInput):
         blueprint = Blueprint(f"checked_webhook_{type(self).__name__}", __name__)
         # The whole server (HTTP API included) passes bot/http/guard.py.
         blueprint.listener("before_server_start")(on_server_start)
-        notice = store_notice()  # read at start-up: a missing text fails early
+        store_notice()  # read at start-up: a missing text fails early
 
         @blueprint.route("/", methods=["GET"])
         async def root(request: Request) -> HTTPResponse:
@@ -105,25 +114,22 @@ class CheckedRestInput(RestInput):
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
-                sender, text, metadata = parse_payload(request.body)
+                incoming, message_id = parse_rest_message(request.body)
             except PayloadError as error:
                 return response.json({"error": str(error)}, status=400)
+            delivery = f"{incoming.sender}:{message_id}"
+            if message_id is not None and not self.first_delivery(delivery):
+                return response.json([])
             collector = CollectingOutputChannel()
-            unread = self.mailbox.take(sender)
-            message = UserMessage(
-                text, collector, sender, input_channel=self.name(), metadata=metadata
-            )
-            if not await handle_turn(on_new_message, message):
+            unread = self.mailbox.take(incoming.sender)
+            if not await self.process(on_new_message, incoming, collector):
                 return response.json([*unread, *collector.messages])
-            # The store failed: deliver what was produced (a crisis answer
-            # included) and ask the person to send the message again.
-            replies = [str(m.get("text") or "") for m in collector.messages]
-            resend = {
-                "recipient_id": sender,
-                "text": notice.text_for(replies, text),
-            }
+            # The store failed: what was produced (a crisis answer included),
+            # then the notice asking the person to send the message again.
+            if message_id is not None:
+                self.deliveries.forget(delivery)
             return response.json(
-                [*unread, *collector.messages, resend],
+                [*unread, *collector.messages],
                 status=503,
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )

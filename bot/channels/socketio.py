@@ -18,12 +18,15 @@ Same events as Rasa's own channel (`session_request` → `session_confirm`,
 - **A store failure is never hidden**: the replies produced are followed by
   `utter_store_unavailable` (see `bot.channels.turn`).
 
+The rules are those of every channel (`bot.channels.base.CheckedChannel`).
+
 Every handler takes any number of arguments, so a client sending none or
 several cannot make it fail. An event larger than an HTTP body may be
 (`bot.http.checks.MAX_BODY_BYTES`, 64 KB) never reaches the handlers: the
 long-polling POST gets a 413 and a websocket is closed, so the client is
 disconnected (nothing is processed or stored). Connections are accepted from
-the same origin only, like every other route of the server.
+the same origin, and from the sites of WIDGET_ORIGINS (the website widget,
+bot/channels/widget.py), like the server's HTTP guard (bot/http/checks.py).
 """
 
 import inspect
@@ -44,14 +47,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.base import CheckedChannel
 from bot.channels.checks import (
     Incoming,
     PayloadError,
     parse_session_request,
     parse_socket_message,
 )
-from bot.channels.turn import handle_turn, store_notice
-from bot.http.checks import MAX_BODY_BYTES
+from bot.channels.turn import store_notice
+from bot.http.checks import MAX_BODY_BYTES, socket_origins
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +95,7 @@ class MarkedOutput(SocketIOOutput):
             await self._send_message(recipient_id, {"text": part, "handoff": "staff"})
 
 
-class CheckedSocketIOInput(SocketIOInput):
+class CheckedSocketIOInput(CheckedChannel, SocketIOInput):
     """socket.io channel whose replies arrive, with the REST channel's checks."""
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -112,15 +117,16 @@ class CheckedSocketIOInput(SocketIOInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The socket.io server and its health route (see the module docstring)."""
-        notice = store_notice()  # read at start-up: a missing text fails early
-        # Same origin only (engineio's default; Rasa turns the check off): the
-        # server's HTTP guard refuses cross-origin requests anyway. An event
+        store_notice()  # read at start-up: a missing text fails early
+        # Same origin, and the website widget's sites (WIDGET_ORIGINS), as the
+        # server's HTTP guard (Rasa turns engine.io's check off). An event
         # over the HTTP body limit is refused by the transport. No cookies
         # are used, so no credentialed CORS either.
         sio = AsyncServer(
             async_mode="sanic",
             max_http_buffer_size=MAX_BODY_BYTES,
             cors_credentials=False,
+            cors_allowed_origins=socket_origins(Settings.from_env().widget_origins),
         )
         blueprint = SocketBlueprint(
             sio, self.socketio_path, "socketio_webhook", __name__
@@ -164,17 +170,9 @@ class CheckedSocketIOInput(SocketIOInput):
                 return await self._refuse(sid, error)
             await self._join(sid, sender, sessions)
             output = RecordingOutput(sio, self.bot_message_evt)
-            message = UserMessage(
-                incoming.text,
-                output,
-                sender,
-                input_channel=self.name(),
-                metadata=incoming.metadata,
-            )
-            if not await handle_turn(on_new_message, message):
+            checked = Incoming(sender, incoming.text, incoming.metadata)
+            if not await self.process(on_new_message, checked, output):
                 return {"status": "ok"}
-            text = notice.text_for(output.texts, incoming.text)
-            await output.send_text_message(sender, text)
             return {"status": "store_unavailable"}
 
         return blueprint

@@ -55,7 +55,10 @@ class RasaClient:
             self._session = None
 
     def _url(self, conversation_id: str, tail: str) -> str:
-        return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{tail}"
+        # Rasa's routes do not decode %-escapes in the id: "+" and ":" (which
+        # conversation ids may hold, e.g. "viber:ab+c") go as they are.
+        quoted = quote(conversation_id, safe="+:")
+        return f"{self.base_url}/conversations/{quoted}/{tail}"
 
     async def _post(self, url: str, body: Any, what: str) -> None:
         if not self.api_token:

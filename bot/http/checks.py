@@ -5,7 +5,18 @@ whether the Rasa server (or the action server) refuses it and with which 4xx
 JSON error. `error_reply` turns any error reply that could carry an exception
 text or a piece of the input into a plain `{"error": "..."}`.
 `content_security_policy` and `security_headers` give the headers every reply
-carries. No Sanic or Rasa here: bot/http/guard.py is the adapter.
+carries; `reply_headers` adds what the website widget needs on its own routes
+(see "Cross-origin widget" below). No Sanic or Rasa here: bot/http/guard.py is
+the adapter.
+
+Cross-origin widget: a browser request that carries an `Origin` is accepted
+only from the server's own origin, except that the sites listed in
+WIDGET_ORIGINS (`Policy.widget_origins`) may call socket.io and the widget's
+routes (`WIDGET_PATHS`), and nothing else. Those replies then carry
+`Access-Control-Allow-Origin: <that origin>` (never `*`, never credentials).
+The widget's script and style sheet are public code: any page may load them
+with a plain tag (`Cross-Origin-Resource-Policy: cross-origin`), but only a
+listed site's page can then connect.
 """
 
 import base64
@@ -15,7 +26,7 @@ import ipaddress
 import json
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, Optional
@@ -35,6 +46,14 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Engine.io (socket.io) long-polling posts text/plain: only the origin check
 # protects it, as for every browser request.
 SOCKET_IO = "/socket.io"
+# The website widget's routes (bot/channels/widget.py) and socket.io: the only
+# paths a site listed in WIDGET_ORIGINS may call from its pages.
+WIDGET_PREFIX = "/webhooks/widget"
+WIDGET_PATHS = (SOCKET_IO, WIDGET_PREFIX)
+# Public code any page may load with a plain <script>/<link> tag (no data in
+# it); browsers may keep it for a few minutes (then revalidate by ETag).
+WIDGET_ASSETS = frozenset({WIDGET_PREFIX + "/widget.js", WIDGET_PREFIX + "/widget.css"})
+WIDGET_ASSET_CACHE = "public, max-age=300"
 # POSTs that change nothing: parsing a text neither stores nor runs anything,
 # so any content type is taken there (its body must still be a JSON object);
 # scripts and the README's `curl -d` examples keep working. Cross-origin calls
@@ -81,6 +100,7 @@ JSON_STRING = re.compile(rb'"[^"]*"')
 NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 INLINE = re.compile(r"<(script|style)(\s[^>]*)?>(.*?)</\1\s*>", re.DOTALL | re.I)
+EXTERNAL = re.compile(r"\ssrc\s*=", re.I)
 
 NONE = "'none'"
 
@@ -149,6 +169,8 @@ class Policy:
             True while the server is configured for a loopback interface, so
             a server started by hand on 0.0.0.0 (`rasa run` binds it by
             default) still serves nobody else.
+        widget_origins: Origins (as `normal_origin` gives them) of the sites
+            whose pages may call `WIDGET_PATHS` (the embedded widget).
     """
 
     allowed_hosts: tuple[str, ...]
@@ -162,6 +184,7 @@ class Policy:
     body_checks: Mapping[tuple[str, str], BodyCheck] = field(default_factory=dict)
     body_cleaners: Mapping[tuple[str, str], BodyCleaner] = field(default_factory=dict)
     local_only: bool = False
+    widget_origins: tuple[str, ...] = ()
 
 
 def rasa_policy(
@@ -169,8 +192,18 @@ def rasa_policy(
     api_token: Optional[str],
     max_text_chars: int,
     local_only: bool = False,
+    widget_origins: tuple[str, ...] = (),
 ) -> Policy:
-    """The policy of the Rasa server (channels, web chat, HTTP API)."""
+    """The policy of the Rasa server (channels, web chat, HTTP API).
+
+    Args:
+        allowed_hosts: Host names the server answers to.
+        api_token: Opens the HTTP API (None keeps it closed).
+        max_text_chars: Longest `/model/parse` text.
+        local_only: Answer only this machine.
+        widget_origins: Sites that may embed the widget (WIDGET_ORIGINS);
+            entries that are no http(s) origin are left out.
+    """
 
     def parse_body(data: Any) -> Optional[str]:
         return check_parse_body(data, max_text_chars)
@@ -181,6 +214,7 @@ def rasa_policy(
         body_checks={("POST", "/model/parse"): parse_body},
         body_cleaners={("POST", "/model/parse"): clean_parse_body},
         local_only=local_only,
+        widget_origins=normal_origins(widget_origins),
     )
 
 
@@ -222,9 +256,9 @@ def check_request(policy: Policy, request: Incoming) -> Optional[Refusal]:
     if host[0] not in policy.allowed_hosts:
         return Refusal(421, GENERIC_ERRORS[421])
     method = request.method.upper()
-    if not origin_allowed(policy, method, headers, host):
-        return Refusal(403, "cross-origin requests are not accepted")
     path = normal_path(request.path)
+    if not origin_allowed(policy, method, headers, host, path):
+        return Refusal(403, "cross-origin requests are not accepted")
     if (method, path) in policy.disabled_routes:
         return Refusal(403, "this route is disabled")
     if not is_public(policy, method, path):
@@ -356,15 +390,27 @@ def origin_allowed(
     method: str,
     headers: Mapping[str, str],
     host: tuple[str, Optional[int]],
+    path: str = "",
 ) -> bool:
     """Whether the browser context of a request may call this server.
 
     Without an `Origin` header (curl, the launcher, a link followed to the
     chat page) the request is allowed. With one, it must be the server's own
-    origin: scheme http(s), the same host and port as the Host header. A
+    origin: scheme http(s), the same host and port as the Host header; or,
+    on the widget's paths only, a site of `policy.widget_origins`. A
     state-changing request that a browser marks `Sec-Fetch-Site: cross-site`
-    or `same-site` is refused even without `Origin`.
+    or `same-site` is refused even without `Origin` (unless it comes from a
+    listed site to a widget path).
+
+    Args:
+        policy: What the server accepts.
+        method: HTTP method, upper case.
+        headers: Request headers by lower-case name.
+        host: The Host header as `split_host` gives it.
+        path: The normalized path (`normal_path`); "" for none.
     """
+    if listed_origin(policy, path, headers) is not None:
+        return True
     fetch_site = headers.get("sec-fetch-site", "").strip().lower()
     if method in STATE_CHANGING and fetch_site in ("cross-site", "same-site"):
         return False
@@ -373,6 +419,16 @@ def origin_allowed(
         return True
     if not policy.allow_same_origin:
         return False
+    return same_origin(origin, host)
+
+
+def same_origin(origin: str, host: tuple[str, Optional[int]]) -> bool:
+    """Whether an `Origin` value names the server of this Host header.
+
+    Args:
+        origin: The Origin header's value.
+        host: The Host header as `split_host` gives it.
+    """
     try:
         parts = urlsplit(origin.strip())
         origin_port = parts.port
@@ -385,6 +441,95 @@ def origin_allowed(
     default = 80 if parts.scheme == "http" else 443
     name = parts.hostname.rstrip(".")
     return (name, origin_port or default) == (host[0], host[1] or default)
+
+
+def normal_origin(value: str) -> Optional[str]:
+    """An origin written as browsers send it, or None when it is not one.
+
+    `scheme://host[:port]`: http or https, lower case, no trailing dot, the
+    default port left out, no path, query, fragment or user. "null" (a
+    sandboxed page or a file) is no origin.
+
+    Args:
+        value: An `Origin` header or a configured origin.
+    """
+    value = value.strip()
+    if any(c in value for c in "\r\n\t "):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.path or parts.query or parts.fragment or parts.username:
+        return None
+    name = parts.hostname.rstrip(".")
+    if ":" in name:
+        name = f"[{name}]"
+    default = 80 if parts.scheme == "http" else 443
+    suffix = f":{port}" if port is not None and port != default else ""
+    return f"{parts.scheme}://{name}{suffix}"
+
+
+def normal_origins(values: Iterable[str]) -> tuple[str, ...]:
+    """The configured origins as `normal_origin` gives them (others dropped)."""
+    origins = (normal_origin(value) for value in values)
+    return tuple(dict.fromkeys(o for o in origins if o is not None))
+
+
+def is_widget_path(path: str) -> bool:
+    """Whether a normalized path is socket.io's or the widget's."""
+    return any(path == p or path.startswith(p + "/") for p in WIDGET_PATHS)
+
+
+def listed_origin(
+    policy: Policy, path: str, headers: Mapping[str, str]
+) -> Optional[str]:
+    """The request's origin when it is a listed widget site on a widget path.
+
+    Args:
+        policy: Gives the listed sites (`widget_origins`).
+        path: The normalized path.
+        headers: Request headers by lower-case name.
+
+    Returns:
+        The origin (normal form), or None for any other request.
+    """
+    origin = headers.get("origin")
+    if origin is None or not policy.widget_origins or not is_widget_path(path):
+        return None
+    normal = normal_origin(origin)
+    return normal if normal in policy.widget_origins else None
+
+
+def socket_origins(widget_origins: Iterable[str]) -> Callable[..., bool]:
+    """engine.io's `cors_allowed_origins` rule: the same origins as the guard.
+
+    The server's own origin (as the Host header names it) and the listed
+    widget sites; engine.io refuses any other `Origin` (and the guard has
+    refused it before).
+
+    Args:
+        widget_origins: The sites that may embed the widget (WIDGET_ORIGINS).
+
+    Returns:
+        A function of (origin, WSGI environ) -> whether to accept it.
+    """
+    listed = normal_origins(widget_origins)
+
+    def allowed(
+        origin: Optional[str], environ: Optional[Mapping[str, Any]] = None
+    ) -> bool:
+        if not origin:
+            return False
+        if normal_origin(origin) in listed:
+            return True
+        host = split_host(str((environ or {}).get("HTTP_HOST", "")))
+        return host is not None and same_origin(origin, host)
+
+    return allowed
 
 
 def host_names(hosts: tuple[str, ...]) -> tuple[str, ...]:
@@ -550,21 +695,31 @@ def source_hash(source: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def content_security_policy(*pages: str) -> str:
+def content_security_policy(*pages: str, own_files: bool = False) -> str:
     """A Content-Security-Policy fit for the given HTML pages.
 
     It allows exactly their inline scripts and styles (by hash), fetches to
     the same origin, and no framing.
+
+    Args:
+        *pages: The HTML of the pages.
+        own_files: Also allow scripts and style sheets served by this
+            server ('self'), e.g. the widget's demo page.
     """
     scripts: list[str] = []
     styles: list[str] = []
     for page in pages:
         for match in INLINE.finditer(page):
             kind, source = match.group(1).lower(), match.group(3)
+            if kind == "script" and EXTERNAL.search(match.group(2) or ""):
+                continue  # <script src=...>: a file, nothing inline
             target = scripts if kind == "script" else styles
             hashed = source_hash(source)
             if hashed not in target:
                 target.append(hashed)
+    if own_files:
+        scripts.insert(0, "'self'")
+        styles.insert(0, "'self'")
     directives = [
         "default-src 'none'",
         "script-src " + (" ".join(scripts) or NONE),
@@ -589,3 +744,34 @@ def security_headers(csp: str) -> dict[str, str]:
         "Cross-Origin-Resource-Policy": "same-origin",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
+
+
+def reply_headers(
+    policy: Policy, request: Incoming, csp: str, status: int = 200
+) -> dict[str, str]:
+    """The headers a reply to `request` gets: `security_headers` plus the widget's.
+
+    On the widget's paths: `Vary: Origin`; for its script and style sheet
+    (not an error) a short public cache and `Cross-Origin-Resource-Policy:
+    cross-origin` (so a plain tag on any page loads them); for a listed site
+    (`listed_origin`) `Access-Control-Allow-Origin` with that origin.
+
+    Args:
+        policy: What the server accepts.
+        request: The request answered (its body is not used).
+        csp: The Content-Security-Policy of this reply.
+        status: The reply's HTTP status.
+    """
+    headers = security_headers(csp)
+    path = normal_path(request.path)
+    if not is_widget_path(path):
+        return headers
+    headers["Vary"] = "Origin"
+    if path in WIDGET_ASSETS and status < 400:
+        headers["Cache-Control"] = WIDGET_ASSET_CACHE
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    origin = listed_origin(policy, path, request.headers)
+    if origin is not None:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return headers

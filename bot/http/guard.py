@@ -7,6 +7,7 @@ part, also used by bot/action_server.py. Both are idempotent.
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Optional
 
 from sanic import Sanic, response
@@ -26,20 +27,34 @@ INSTALLED = "bot_http_guard"
 def install(app: Sanic, settings: Settings) -> None:
     """Protect the Rasa server: closed API, same-origin only, checked bodies.
 
+    The sites of WIDGET_ORIGINS may also call socket.io and the widget's
+    routes (see bot/http/checks.py); the widget's demo page gets a CSP that
+    allows the widget's own files.
+
     Args:
         app: Rasa's Sanic app.
-        settings: Gives the API token and the allowed host names.
+        settings: Gives the API token, the allowed host names and the
+            widget's sites.
     """
     # Imported here: the channels import this module.
     from bot.channels.webchat import chat_page
+    from bot.channels.widget_files import DEMO_PATH, demo_page
 
+    for origin in settings.widget_origins:
+        if checks.normal_origin(origin) is None:
+            logger.warning(
+                "WIDGET_ORIGINS: %r is no origin (scheme://host[:port]); ignored",
+                origin,
+            )
     policy = checks.rasa_policy(
         settings.allowed_hosts,
         settings.api_token,
         MAX_MESSAGE_CHARS,
         local_only=checks.is_loopback_interface(settings.rasa_host),
+        widget_origins=settings.widget_origins,
     )
-    protect(app, policy, checks.content_security_policy(chat_page()))
+    pages = {DEMO_PATH: checks.content_security_policy(demo_page(), own_files=True)}
+    protect(app, policy, checks.content_security_policy(chat_page()), pages)
 
 
 async def on_server_start(app: Sanic, loop: Any) -> None:
@@ -47,17 +62,24 @@ async def on_server_start(app: Sanic, loop: Any) -> None:
     install(app, Settings.from_env())
 
 
-def protect(app: Sanic, policy: checks.Policy, csp: str) -> None:
+def protect(
+    app: Sanic,
+    policy: checks.Policy,
+    csp: str,
+    pages: Optional[Mapping[str, str]] = None,
+) -> None:
     """Register the request check, the reply headers and the error handler.
 
     The request check runs before any other middleware (also before CORS's
     automatic OPTIONS answer); the reply middleware runs last, after CORS's,
-    so it can remove every `Access-Control-*` header (no CORS at all).
+    so it can remove every `Access-Control-*` header: no CORS but the
+    widget's (`checks.reply_headers`).
 
     Args:
         app: The Sanic app to protect (before it serves requests).
         policy: What the server accepts.
         csp: The Content-Security-Policy of every reply.
+        pages: Normalized path -> the CSP of that page instead of `csp`.
     """
     if getattr(app.ctx, INSTALLED, False):
         return
@@ -65,6 +87,7 @@ def protect(app: Sanic, policy: checks.Policy, csp: str) -> None:
     # Larger bodies are refused while their headers arrive (413), unread.
     app.config.REQUEST_MAX_SIZE = policy.max_body_bytes
     headers = checks.security_headers(csp)
+    page_csp = dict(pages or {})
 
     async def check_request(request: Request) -> Optional[HTTPResponse]:
         seen = incoming(request)
@@ -91,7 +114,10 @@ def protect(app: Sanic, policy: checks.Policy, csp: str) -> None:
             n.lower() for n in sent.headers if n.lower().startswith("access-control-")
         }:
             sent.headers.popall(name, None)
-        sent.headers.update(headers)
+        seen = checks.Incoming(request.method, request.path, lowered(request))
+        path = checks.normal_path(request.path)
+        page = page_csp.get(path, csp)
+        sent.headers.update(checks.reply_headers(policy, seen, page, status))
         return None
 
     def on_exception(request: Request, error: Exception) -> HTTPResponse:
@@ -109,16 +135,21 @@ def protect(app: Sanic, policy: checks.Policy, csp: str) -> None:
     app.error_handler.add(Exception, on_exception)
 
 
-def incoming(request: Request) -> checks.Incoming:
-    """The checks' view of a Sanic request."""
+def lowered(request: Request) -> dict[str, str]:
+    """Request headers by lower-case name (the first value of each)."""
     headers = {name.lower(): value for name, value in request.headers.items()}
     # Headers given twice: the first value counts (as Sanic's own `get`).
     for name in list(headers):
         headers[name] = request.headers.get(name, "")
+    return headers
+
+
+def incoming(request: Request) -> checks.Incoming:
+    """The checks' view of a Sanic request."""
     return checks.Incoming(
         method=request.method,
         path=request.path,
-        headers=headers,
+        headers=lowered(request),
         body=bytes(request.body or b""),
         peer=str(request.ip or ""),
     )

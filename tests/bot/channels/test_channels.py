@@ -211,6 +211,43 @@ async def test_rest_refusals_never_reach_rasa(server: Server) -> None:
     assert len(server.rasa.seen) == before
 
 
+@pytest.mark.parametrize("channel", ["rest", "webchat"])
+async def test_a_repeated_message_id_is_processed_once(
+    server: Server, channel: str
+) -> None:
+    url = f"{server.url}/webhooks/{channel}/webhook"
+    before = len(server.rasa.seen)
+    first = await post(url, {"sender": "d1", "message": "hi", "message_id": "m-1"})
+    again = await post(url, {"sender": "d1", "message": "hi", "message_id": "m-1"})
+    other = await post(url, {"sender": "d2", "message": "hi", "message_id": "m-1"})
+    number = await post(url, {"sender": "d1", "message": "hi", "message_id": 7})
+    assert (first[0], first[2]) == (200, [{"recipient_id": "d1", "text": "echo hi"}])
+    assert (again[0], again[2]) == (200, [])
+    assert (other[0], number[0]) == (200, 200)
+    assert len(other[2]) == len(number[2]) == 1
+    assert [m.sender_id for m in server.rasa.seen[before:]] == ["d1", "d2", "d1"]
+
+
+async def test_a_retry_after_a_store_failure_is_processed(server: Server) -> None:
+    url = f"{server.url}/webhooks/rest/webhook"
+    body = {"sender": "d3", "message": "fail again", "message_id": "m-2"}
+    before = len(server.rasa.seen)
+    assert (await post(url, body))[0] == 503
+    assert (await post(url, body))[0] == 503
+    assert len(server.rasa.seen) == before + 2
+
+
+@pytest.mark.parametrize("message_id", ["", "a b", "x" * 200, 1.5, [1], True])
+async def test_a_bad_message_id_is_refused(server: Server, message_id: Any) -> None:
+    before = len(server.rasa.seen)
+    status, _, reply = await post(
+        f"{server.url}/webhooks/rest/webhook",
+        {"sender": "d4", "message": "hi", "message_id": message_id},
+    )
+    assert status == 400 and "message_id" in reply["error"]
+    assert len(server.rasa.seen) == before
+
+
 async def test_socketio_replies_arrive_in_the_session_room(server: Server) -> None:
     client = Client()
     await client.connect(server.url)
