@@ -28,7 +28,7 @@ from bot.database import (
     tracker_store_config,
     with_retries,
 )
-from bot.settings import ROOT, Settings
+from bot.settings import Settings
 
 #: The action that erases the conversation, and the answer it gives once the
 #: erasure is verified.
@@ -168,9 +168,10 @@ def conversation_engine(
     Args:
         settings: Runtime settings.
         busy_timeout: Seconds an SQLite statement waits for a lock.
-        endpoints: endpoints.yml (the project's by default).
+        endpoints: The endpoints file (by default the one Rasa runs with,
+            `settings.endpoints_path`).
     """
     config = tracker_store_config(
-        endpoints or ROOT / "endpoints.yml", settings.child_environment()
+        endpoints or settings.endpoints_path, settings.child_environment()
     )
     return create_engine(database_url(config), busy_timeout)

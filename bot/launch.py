@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Optional
 
+from bot.production import start_problems
 from bot.restarts import Backoff, next_restart
 from bot.settings import ROOT, Settings
 
@@ -109,7 +110,7 @@ class Services:
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",
-                "endpoints.yml",
+                str(self.settings.endpoints_path),
             ],
             *(console if self.settings.console_enabled else []),
         ]
@@ -346,6 +347,11 @@ def announce(services: Services, seconds: float) -> None:
 def main(argv: Sequence[str] = ()) -> int:
     """Run until Ctrl-C or SIGTERM; returns the exit status (see `Supervisor`)."""
     settings = Settings.from_env()
+    problems = start_problems(settings)
+    for problem in problems:
+        report(f"Not starting: {problem}")
+    if problems:
+        return 2
     supervisor = Supervisor(Services(settings), Backoff(settings.action_restarts))
     stopping = False
 

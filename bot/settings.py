@@ -93,6 +93,47 @@ class Settings:
         zalo_secret: Zalo Official Account secret key (signature check).
         zalo_token: Zalo OA access token (empty: the channel is off).
         zalo_api_url: Base URL of the Zalo OA open API.
+        endpoints: The Rasa endpoints file: endpoints.yml (SQLite, one
+            process) or endpoints.production.yml (PostgreSQL, Redis,
+            RabbitMQ; README "Production: many replicas").
+        action_endpoint_url: Where the Rasa server calls the action server;
+            empty: http://127.0.0.1:<actions_port>/webhook.
+        rasa_address: Base URL the console calls Rasa's HTTP API at (a load
+            balancer in front of the replicas); empty: from rasa_host/port.
+        console_address: Base URL the Rasa side calls the console at; empty:
+            from console_host/port.
+        db_host: PostgreSQL host of the production tracker store.
+        db_port: Its port.
+        db_user: Its user.
+        db_password: Its password (never logged).
+        db_database: Its database (created through it when missing).
+        redis_host: Redis host shared by the replicas (lock store, rate
+            limits); empty: no Redis (locks and limits in each process).
+        redis_port: Its port.
+        redis_password: Its password (empty: none).
+        redis_db: Its database number.
+        redis_prefix: Alphanumeric prefix of every Redis key of this assistant.
+        lock_lifetime: Seconds a conversation's lock lives without renewal
+            (its holder renews it while the turn runs; a crashed replica's
+            lock is given up after this).
+        rabbitmq_host: RabbitMQ host of the event broker; empty: no RabbitMQ.
+        rabbitmq_port: Its port.
+        rabbitmq_username: Its user.
+        rabbitmq_password: Its password (never logged).
+        rabbitmq_queue: The durable queue the redacted events go to.
+        rabbitmq_exchange: The fanout exchange they are published on.
+        rabbitmq_buffer: Events kept in memory while RabbitMQ is unreachable
+            (beyond, the oldest are dropped, counted and logged).
+        jwt_secret: Key of JSON Web Tokens accepted by the HTTP API as well
+            as API_TOKEN (`Authorization: Bearer <jwt>` with role admin).
+        jwt_method: Their signature algorithm (HS256...).
+        rate_limit_sender: Messages one conversation may send per
+            `rate_limit_window` seconds (0: no limit).
+        rate_limit_ip: Requests one address may make to the public
+            endpoints per window (0: no limit).
+        rate_limit_window: The window of both limits, in seconds.
+        proxies_count: Reverse proxies in front of the Rasa server whose
+            X-Forwarded-For is trusted to name the person's address (0: none).
     """
 
     data_dir: Path = ROOT / "data"
@@ -148,6 +189,34 @@ class Settings:
     zalo_secret: str = ""
     zalo_token: str = ""
     zalo_api_url: str = "https://openapi.zalo.me"
+    endpoints: Path = ROOT / "endpoints.yml"
+    action_endpoint_url: str = ""
+    rasa_address: str = ""
+    console_address: str = ""
+    db_host: str = ""
+    db_port: int = 5432
+    db_user: str = "postgres"
+    db_password: str = ""
+    db_database: str = "rasa"
+    redis_host: str = ""
+    redis_port: int = 6379
+    redis_password: str = ""
+    redis_db: int = 1
+    redis_prefix: str = "safety"
+    lock_lifetime: float = 20.0
+    rabbitmq_host: str = ""
+    rabbitmq_port: int = 5672
+    rabbitmq_username: str = "guest"
+    rabbitmq_password: str = ""
+    rabbitmq_queue: str = "rasa_production_events"
+    rabbitmq_exchange: str = "rasa-exchange"
+    rabbitmq_buffer: int = 10000
+    jwt_secret: str = ""
+    jwt_method: str = "HS256"
+    rate_limit_sender: int = 30
+    rate_limit_ip: int = 300
+    rate_limit_window: float = 60.0
+    proxies_count: int = 0
 
     @property
     def helplines_path(self) -> Path:
@@ -167,12 +236,28 @@ class Settings:
     @property
     def console_url(self) -> str:
         """Base URL of the staff console, as the Rasa side calls it."""
-        return f"http://{self.console_host}:{self.console_port}"
+        return self.console_address.rstrip("/") or (
+            f"http://{self.console_host}:{self.console_port}"
+        )
 
     @property
     def rasa_url(self) -> str:
         """Base URL of the Rasa server, as the console calls it."""
-        return f"http://{self.rasa_host}:{self.rasa_port}"
+        return self.rasa_address.rstrip("/") or (
+            f"http://{self.rasa_host}:{self.rasa_port}"
+        )
+
+    @property
+    def endpoints_path(self) -> Path:
+        """The endpoints file (relative names are in the project folder)."""
+        return self.endpoints if self.endpoints.is_absolute() else ROOT / self.endpoints
+
+    @property
+    def action_webhook_url(self) -> str:
+        """Where the Rasa server calls the action server."""
+        return (
+            self.action_endpoint_url or f"http://127.0.0.1:{self.actions_port}/webhook"
+        )
 
     def child_environment(self) -> dict[str, str]:
         """The environment for child processes (Rasa and action server).
@@ -235,6 +320,35 @@ class Settings:
             "ZALO_SECRET": self.zalo_secret,
             "ZALO_TOKEN": self.zalo_token,
             "ZALO_API_URL": self.zalo_api_url,
+            "ENDPOINTS": str(self.endpoints),
+            # endpoints.production.yml names it: never empty.
+            "ACTION_ENDPOINT_URL": self.action_webhook_url,
+            "RASA_URL": self.rasa_address,
+            "CONSOLE_URL": self.console_address,
+            "DB_HOST": self.db_host,
+            "DB_PORT": str(self.db_port),
+            "DB_USER": self.db_user,
+            "DB_PASSWORD": self.db_password,
+            "DB_DATABASE": self.db_database,
+            "REDIS_HOST": self.redis_host,
+            "REDIS_PORT": str(self.redis_port),
+            "REDIS_PASSWORD": self.redis_password,
+            "REDIS_DB": str(self.redis_db),
+            "REDIS_PREFIX": self.redis_prefix,
+            "LOCK_LIFETIME": str(self.lock_lifetime),
+            "RABBITMQ_HOST": self.rabbitmq_host,
+            "RABBITMQ_PORT": str(self.rabbitmq_port),
+            "RABBITMQ_USERNAME": self.rabbitmq_username,
+            "RABBITMQ_PASSWORD": self.rabbitmq_password,
+            "RABBITMQ_QUEUE": self.rabbitmq_queue,
+            "RABBITMQ_EXCHANGE": self.rabbitmq_exchange,
+            "RABBITMQ_BUFFER": str(self.rabbitmq_buffer),
+            "JWT_SECRET": self.jwt_secret,
+            "JWT_METHOD": self.jwt_method,
+            "RATE_LIMIT_SENDER": str(self.rate_limit_sender),
+            "RATE_LIMIT_IP": str(self.rate_limit_ip),
+            "RATE_LIMIT_WINDOW": str(self.rate_limit_window),
+            "PROXIES_COUNT": str(self.proxies_count),
             # Nothing about conversations leaves the machine.
             "RASA_TELEMETRY_ENABLED": "false",
             # rasa-sdk binds the action server to SANIC_HOST (0.0.0.0 otherwise);
@@ -328,6 +442,45 @@ class Settings:
             zalo_secret=env.get("ZALO_SECRET", defaults.zalo_secret).strip(),
             zalo_token=env.get("ZALO_TOKEN", defaults.zalo_token).strip(),
             zalo_api_url=env.get("ZALO_API_URL", defaults.zalo_api_url).strip(),
+            endpoints=Path(env.get("ENDPOINTS") or str(defaults.endpoints)),
+            action_endpoint_url=own_action_url(
+                env.get("ACTION_ENDPOINT_URL", ""),
+                int(env.get("ACTIONS_PORT", defaults.actions_port)),
+            ),
+            rasa_address=env.get("RASA_URL", "").strip(),
+            console_address=env.get("CONSOLE_URL", "").strip(),
+            db_host=env.get("DB_HOST", defaults.db_host).strip(),
+            db_port=int(env.get("DB_PORT") or defaults.db_port),
+            db_user=env.get("DB_USER", defaults.db_user).strip(),
+            db_password=env.get("DB_PASSWORD", defaults.db_password),
+            db_database=env.get("DB_DATABASE", defaults.db_database).strip(),
+            redis_host=env.get("REDIS_HOST", defaults.redis_host).strip(),
+            redis_port=int(env.get("REDIS_PORT") or defaults.redis_port),
+            redis_password=env.get("REDIS_PASSWORD", defaults.redis_password),
+            redis_db=int(env.get("REDIS_DB") or defaults.redis_db),
+            redis_prefix=env.get("REDIS_PREFIX", defaults.redis_prefix).strip(),
+            lock_lifetime=float(env.get("LOCK_LIFETIME") or defaults.lock_lifetime),
+            rabbitmq_host=env.get("RABBITMQ_HOST", defaults.rabbitmq_host).strip(),
+            rabbitmq_port=int(env.get("RABBITMQ_PORT") or defaults.rabbitmq_port),
+            rabbitmq_username=env.get(
+                "RABBITMQ_USERNAME", defaults.rabbitmq_username
+            ).strip(),
+            rabbitmq_password=env.get("RABBITMQ_PASSWORD", defaults.rabbitmq_password),
+            rabbitmq_queue=env.get("RABBITMQ_QUEUE", defaults.rabbitmq_queue).strip(),
+            rabbitmq_exchange=env.get(
+                "RABBITMQ_EXCHANGE", defaults.rabbitmq_exchange
+            ).strip(),
+            rabbitmq_buffer=int(env.get("RABBITMQ_BUFFER") or defaults.rabbitmq_buffer),
+            jwt_secret=env.get("JWT_SECRET", defaults.jwt_secret),
+            jwt_method=env.get("JWT_METHOD", defaults.jwt_method).strip(),
+            rate_limit_sender=int(
+                env.get("RATE_LIMIT_SENDER") or defaults.rate_limit_sender
+            ),
+            rate_limit_ip=int(env.get("RATE_LIMIT_IP") or defaults.rate_limit_ip),
+            rate_limit_window=float(
+                env.get("RATE_LIMIT_WINDOW") or defaults.rate_limit_window
+            ),
+            proxies_count=int(env.get("PROXIES_COUNT") or defaults.proxies_count),
             widget_origins=tuple(
                 origin.strip().rstrip("/")
                 for origin in env.get("WIDGET_ORIGINS", "").split(",")
@@ -341,3 +494,13 @@ class Settings:
                 if host.strip()
             ),
         )
+
+
+def own_action_url(value: str, actions_port: int) -> str:
+    """ACTION_ENDPOINT_URL as a setting: "" when it names this machine's default.
+
+    The launcher passes the URL it uses (the default spelled out) to the
+    servers, which read it back as "no URL of one's own".
+    """
+    value = value.strip()
+    return "" if value == f"http://127.0.0.1:{actions_port}/webhook" else value

@@ -9,10 +9,13 @@ no channel is a way around another's limits:
 - `signed`: a webhook's HMAC-SHA256 signature, compared in constant time;
 - `first_delivery`: a delivery already seen (a webhook retry) is processed
   once;
-- `process`: a "1"/"2" reply maps back to the payload of the numbered button
-  it answers; the turn runs through `bot.channels.turn.handle_turn`, and when
-  the tracker store failed, the `utter_store_unavailable` notice follows the
-  replies.
+- `process`: a conversation over its rate limit (RATE_LIMIT_SENDER messages
+  per RATE_LIMIT_WINDOW, counted across replicas in Redis: bot.ratelimit)
+  gets the kind `utter_rate_limited` answer in its language and the message
+  is not processed; otherwise a "1"/"2" reply maps back to the payload of the
+  numbered button it answers; the turn runs through
+  `bot.channels.turn.handle_turn`, and when the tracker store failed, the
+  `utter_store_unavailable` notice follows the replies.
 
 `PlatformOutput` (a Rasa `OutputChannel`) is the base of the messaging apps'
 outputs: it posts to the platform's API with aiohttp (10 s timeout; a failure
@@ -53,7 +56,9 @@ from bot.channels.checks import (
 from bot.channels.deliveries import Deliveries
 from bot.channels.numbered import ButtonMemory, numbered_text, text_parts
 from bot.channels.signatures import hmac_sha256, signature_matches
-from bot.channels.turn import handle_turn, store_notice
+from bot.channels.turn import handle_turn, rate_notice, store_notice
+from bot.ratelimit.limiter import limiter
+from bot.ratelimit.rules import SENDER
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,9 @@ logger = logging.getLogger(__name__)
 PLATFORM_TIMEOUT = 10.0
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
+
+#: What `CheckedChannel.process` reports for a message over the rate limit.
+LIMITED = "rate_limited"
 
 
 def off_response(name: str) -> HTTPResponse:
@@ -197,8 +205,12 @@ class CheckedChannel(InputChannel):
                 the person's).
 
         Returns:
-            The store operations that failed (empty when all went well).
+            The store operations that failed (empty when all went well), or
+            [`LIMITED`] when the conversation is over its rate limit (the kind
+            answer was sent through `output`, nothing was processed).
         """
+        if not await self.within_limit(incoming, output):
+            return [LIMITED]
         text = self.buttons.resolve(incoming.sender, incoming.text)
         self.buttons.forget(incoming.sender)
         merged = {**(incoming.metadata or {}), **(metadata or {})} or None
@@ -218,6 +230,34 @@ class CheckedChannel(InputChannel):
                 type(error).__name__,
             )
         return failures
+
+    async def within_limit(self, incoming: Incoming, output: OutputChannel) -> bool:
+        """Count a message against its conversation's rate limit.
+
+        Over the limit, the `utter_rate_limited` answer goes through `output`
+        in the language of the message (the conversation's is not read: the
+        message is not processed).
+
+        Args:
+            incoming: The checked message.
+            output: Where the answer goes.
+
+        Returns:
+            Whether the message may be processed.
+        """
+        verdict = await limiter().check(SENDER, f"{self.name()}:{incoming.sender}")
+        if verdict.allowed:
+            return True
+        try:
+            notice = rate_notice().text_for([], incoming.text)
+            await output.send_text_message(incoming.sender, notice)
+        except Exception as error:
+            logger.error(
+                "Sending the rate limit notice on %s failed: %s",
+                self.name(),
+                type(error).__name__,
+            )
+        return False
 
     @staticmethod
     def off_response(name: str) -> HTTPResponse:
@@ -376,6 +416,7 @@ class PlatformOutput(OutputChannel):
 
 
 __all__ = [
+    "LIMITED",
     "PLATFORM_TIMEOUT",
     "CheckedChannel",
     "Handler",

@@ -9,7 +9,10 @@ the web chat page picks it up at once by long polling
 (`GET /webhooks/<channel>/updates?sender=...`), and a REST client with its next
 answer. Nothing is lost while the person is away, up to `PER_RECIPIENT`
 messages kept for `KEEP_SECONDS` (in memory: a restart of the Rasa server
-empties it, the messages stay in the conversation's tracker).
+empties it, the messages stay in the conversation's tracker). With several
+replicas (REDIS_HOST set) the mailbox is in Redis instead
+(bot/channels/shared_mailbox.py), so the replica a staff message reaches
+need not be the one the person polls.
 
 `Mailbox` is plain asyncio, no Rasa; `MailboxOutput` is Rasa's OutputChannel.
 """
@@ -77,6 +80,14 @@ class Mailbox:
         oldest = self._clock() - self._keep
         return [message for at, message in box if at >= oldest]
 
+    async def deliver(self, recipient: str, message: dict[str, Any]) -> None:
+        """`put`, as the channels call it (`SharedMailbox` keeps it in Redis)."""
+        self.put(recipient, message)
+
+    async def collect(self, recipient: str) -> list[dict[str, Any]]:
+        """`take`, as the channels call it (`SharedMailbox` reads Redis)."""
+        return self.take(recipient)
+
     async def wait(self, recipient: str, timeout: float) -> list[dict[str, Any]]:
         """The recipient's messages, waiting up to `timeout` seconds for one."""
         waiting = self.take(recipient)
@@ -113,7 +124,7 @@ class MailboxOutput(OutputChannel):
         """Keeps the message as the REST channel would have answered it."""
         kept: dict[str, Any] = {"recipient_id": recipient_id}
         kept.update({k: message[k] for k in DELIVERED_KEYS if message.get(k)})
-        self.mailbox.put(recipient_id, kept)
+        await self.mailbox.deliver(recipient_id, kept)
 
     async def send_text_message(
         self, recipient_id: str, text: str, **kwargs: Any

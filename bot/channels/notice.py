@@ -35,24 +35,28 @@ class StoreNotice:
     texts: Mapping[str, str]
 
     @classmethod
-    def load(cls, domain: Path, translations: Path) -> "StoreNotice":
+    def load(
+        cls, domain: Path, translations: Path, name: str = NOTICE
+    ) -> "StoreNotice":
         """Read the response from domain.yml and data/translations/<lang>.yml.
 
         Args:
             domain: The domain file (English responses).
             translations: The folder of translation files.
+            name: The response (also `utter_rate_limited`, the rate limits'
+                notice, which is chosen the same way).
 
         Raises:
             ValueError: When the English response is missing.
         """
         with open(domain, encoding="utf-8") as handle:
             data: Any = yaml.safe_load(handle) or {}
-        english = _first_text((data.get("responses") or {}).get(NOTICE))
+        english = _first_text((data.get("responses") or {}).get(name))
         if not english:
-            raise ValueError(f"{domain}: response {NOTICE} is missing")
+            raise ValueError(f"{domain}: response {name} is missing")
         texts = {DEFAULT: english}
         for code, table in load_translations(translations).items():
-            text = _first_text(table.get(NOTICE))
+            text = _first_text(table.get(name))
             if text:
                 texts[code] = text
         return cls(texts)

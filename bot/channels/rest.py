@@ -7,7 +7,9 @@ non-JSON bodies, missing or wrong-typed fields, over-long messages, unsafe
 sender ids (the checks of `bot.channels.checks`, shared with socket.io). A
 message with an attachment is replaced by the `/send_image` intent before Rasa
 sees it. When the tracker store failed during the turn, the answer is a 503
-with `Retry-After`: the replies produced plus `utter_store_unavailable`.
+with `Retry-After`: the replies produced plus `utter_store_unavailable`. A
+conversation over its rate limit gets a 429 with `Retry-After` and the kind
+`utter_rate_limited` answer as its only reply (bot.ratelimit).
 
 Messages sent to the person between their requests (a helpline worker's, via
 Rasa's HTTP API with `output_channel=latest`) wait in the channel's mailbox
@@ -36,7 +38,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.base import CheckedChannel
+from bot.channels.base import LIMITED, CheckedChannel
 from bot.channels.checks import (
     MAX_MESSAGE_CHARS,
     MAX_SENDER_CHARS,
@@ -49,8 +51,11 @@ from bot.channels.checks import (
 )
 from bot.channels.mailbox import Mailbox, MailboxOutput, poll_seconds
 from bot.channels.notice import RETRY_AFTER_SECONDS
+from bot.channels.shared_mailbox import mailbox_for
 from bot.channels.turn import store_notice
 from bot.http.guard import on_server_start
+from bot.ratelimit.http import retry_after
+from bot.settings import Settings
 
 # The checks live in bot.channels.checks (shared with socket.io); these names
 # stay importable from here.
@@ -82,7 +87,7 @@ class CheckedRestInput(CheckedChannel, RestInput):
         """Messages waiting for this channel's users (made on first use)."""
         mailbox: Optional[Mailbox] = getattr(self, "_mailbox", None)
         if mailbox is None:
-            mailbox = self._mailbox = Mailbox()
+            mailbox = self._mailbox = mailbox_for(Settings.from_env())
         return mailbox
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -121,9 +126,19 @@ class CheckedRestInput(CheckedChannel, RestInput):
             if message_id is not None and not self.first_delivery(delivery):
                 return response.json([])
             collector = CollectingOutputChannel()
-            unread = self.mailbox.take(incoming.sender)
-            if not await self.process(on_new_message, incoming, collector):
+            unread = await self.mailbox.collect(incoming.sender)
+            failures = await self.process(on_new_message, incoming, collector)
+            if not failures:
                 return response.json([*unread, *collector.messages])
+            if failures == [LIMITED]:
+                # Over the conversation's rate limit: the kind answer only.
+                if message_id is not None:
+                    self.deliveries.forget(delivery)
+                return response.json(
+                    [*unread, *collector.messages],
+                    status=429,
+                    headers={"Retry-After": str(retry_after())},
+                )
             # The store failed: what was produced (a crisis answer included),
             # then the notice asking the person to send the message again.
             if message_id is not None:

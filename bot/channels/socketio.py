@@ -34,6 +34,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Optional, cast
+from urllib.parse import quote
 
 from rasa.core.channels.channel import (
     InputChannel,
@@ -47,7 +48,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.base import CheckedChannel
+from bot.channels.base import LIMITED, CheckedChannel
 from bot.channels.checks import (
     Incoming,
     PayloadError,
@@ -59,6 +60,32 @@ from bot.http.checks import MAX_BODY_BYTES, socket_origins
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+def shared_rooms(settings: Settings) -> dict[str, Any]:
+    """The socket.io server's client manager: in Redis with REDIS_HOST.
+
+    With several replicas, a message for a person (a reply, or a staff
+    message that reached another replica through Rasa's HTTP API) is emitted
+    to their session's room through Redis, so the replica holding their
+    connection delivers it. Without Redis: one process, python-socketio's
+    default.
+    """
+    if not settings.redis_host:
+        return {}
+    from socketio import AsyncRedisManager
+
+    password = quote(settings.redis_password, safe="")
+    auth = f":{password}@" if password else ""
+    url = (
+        f"redis://{auth}{settings.redis_host}:{settings.redis_port}/{settings.redis_db}"
+    )
+    return {
+        "client_manager": AsyncRedisManager(
+            url, channel=f"{settings.redis_prefix or 'safety'}:socketio"
+        )
+    }
+
 
 ERROR_EVENT = "input_error"
 
@@ -122,11 +149,13 @@ class CheckedSocketIOInput(CheckedChannel, SocketIOInput):
         # server's HTTP guard (Rasa turns engine.io's check off). An event
         # over the HTTP body limit is refused by the transport. No cookies
         # are used, so no credentialed CORS either.
+        settings = Settings.from_env()
         sio = AsyncServer(
             async_mode="sanic",
             max_http_buffer_size=MAX_BODY_BYTES,
             cors_credentials=False,
-            cors_allowed_origins=socket_origins(Settings.from_env().widget_origins),
+            cors_allowed_origins=socket_origins(settings.widget_origins),
+            **shared_rooms(settings),
         )
         blueprint = SocketBlueprint(
             sio, self.socketio_path, "socketio_webhook", __name__
@@ -171,8 +200,11 @@ class CheckedSocketIOInput(CheckedChannel, SocketIOInput):
             await self._join(sid, sender, sessions)
             output = RecordingOutput(sio, self.bot_message_evt)
             checked = Incoming(sender, incoming.text, incoming.metadata)
-            if not await self.process(on_new_message, checked, output):
+            failures = await self.process(on_new_message, checked, output)
+            if not failures:
                 return {"status": "ok"}
+            if failures == [LIMITED]:
+                return {"status": "rate_limited"}
             return {"status": "store_unavailable"}
 
         return blueprint

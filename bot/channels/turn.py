@@ -20,11 +20,23 @@ from bot.store_health import watch_store
 
 logger = logging.getLogger(__name__)
 
+#: The response sent instead of processing a message over a rate limit, and
+#: what `CheckedChannel.process` reports then.
+RATE_LIMITED = "utter_rate_limited"
+
 
 @lru_cache(maxsize=1)
 def store_notice() -> StoreNotice:
     """The notice texts (read once, when the first channel is set up)."""
     return StoreNotice.load(ROOT / "domain.yml", Settings.from_env().translations_dir)
+
+
+@lru_cache(maxsize=1)
+def rate_notice() -> StoreNotice:
+    """The rate limits' kind answer, `utter_rate_limited` (read once)."""
+    return StoreNotice.load(
+        ROOT / "domain.yml", Settings.from_env().translations_dir, RATE_LIMITED
+    )
 
 
 async def handle_turn(

@@ -12,7 +12,11 @@ written by staff are not sent back.
 `publish` only queues (a bounded queue; when full, the oldest events go) and
 never raises; a background task sends. When the console is down, a batch is
 dropped and counted, with at most one warning a minute, never with message
-text. With `CONSOLE_ENABLED=false` the broker does nothing.
+text; with `retry_for` (the production configuration: 300 s) the batch is
+kept and sent again (backoff 0.5 s doubling to 5 s) until the console is
+back, so a console restart loses nothing, and dropped only after `retry_for`
+seconds of failures or when the queue overflows. With `CONSOLE_ENABLED=false`
+the broker does nothing.
 """
 
 import asyncio
@@ -42,6 +46,9 @@ QUEUE_SIZE = 2000
 WARN_EVERY_S = 60.0
 #: How long `close` may spend sending what is still queued (seconds).
 CLOSE_BUDGET_S = 2.0
+#: Pauses between two tries of a batch the console did not take (seconds).
+FIRST_RETRY_S = 0.5
+LAST_RETRY_S = 5.0
 FORWARDED = ("user", "bot")
 
 
@@ -54,6 +61,8 @@ class ConsoleEventBroker(EventBroker):
         queue_size: Events waiting at most (the oldest are dropped beyond).
         warn_every: Seconds between two warnings about dropped events.
         clock: Monotonic seconds (tests pass their own).
+        retry_for: Seconds a batch is sent again while the console does not
+            take it (0: dropped at the first failure).
 
     Attributes:
         sent: Events the console accepted or received so far.
@@ -67,6 +76,7 @@ class ConsoleEventBroker(EventBroker):
         queue_size: int = QUEUE_SIZE,
         warn_every: float = WARN_EVERY_S,
         clock: Callable[[], float] = time.monotonic,
+        retry_for: float = 0.0,
     ) -> None:
         self._client = client
         self._batch_size = max(1, int(batch_size))
@@ -79,6 +89,8 @@ class ConsoleEventBroker(EventBroker):
         self._task: Optional[asyncio.Task[None]] = None
         self._last_warning = -math.inf
         self._unreported = 0
+        self._retry_for = max(0.0, float(retry_for))
+        self._failing_since: Optional[float] = None
         self.sent = 0
         self.dropped = 0
 
@@ -91,7 +103,7 @@ class ConsoleEventBroker(EventBroker):
         """The broker of endpoints.yml: console, token and timeout from Settings.
 
         The endpoint may set `url` (default `Settings.console_url`),
-        `batch_size` and `queue_size`.
+        `batch_size`, `queue_size` and `retry_for`.
         """
         settings = Settings.from_env()
         if not settings.console_enabled:
@@ -104,6 +116,7 @@ class ConsoleEventBroker(EventBroker):
             client,
             batch_size=int(options.get("batch_size", BATCH_SIZE)),
             queue_size=int(options.get("queue_size", QUEUE_SIZE)),
+            retry_for=float(options.get("retry_for", 0.0)),
         )
 
     @property
@@ -177,28 +190,70 @@ class ConsoleEventBroker(EventBroker):
         assert self._wake is not None and self._idle is not None
         async with aiohttp.ClientSession() as session:
             client = self._client.with_session(session)
+            pause = FIRST_RETRY_S
             while True:
                 await self._wake.wait()
                 self._wake.clear()
                 while self._queue:
                     count = min(self._batch_size, len(self._queue))
                     batch = [self._queue.popleft() for _ in range(count)]
-                    await self._send(client, batch)
+                    if await self._send(client, batch):
+                        pause = FIRST_RETRY_S
+                        continue
+                    # Kept: back to the front, the oldest beyond the limit go.
+                    self._queue.extendleft(reversed(batch))
+                    excess = len(self._queue) - self._queue_size
+                    for _ in range(max(0, excess)):
+                        self._queue.popleft()
+                    if excess > 0:
+                        self._drop(excess, "queue full")
+                    await asyncio.sleep(pause)
+                    pause = min(LAST_RETRY_S, pause * 2)
                 self._idle.set()
 
     async def _send(
         self, client: ConsoleClient, batch: list[Mapping[str, Any]]
-    ) -> None:
-        """Redact and send one batch; a failure drops it (counted)."""
+    ) -> bool:
+        """Redact and send one batch.
+
+        Returns:
+            False when the console did not take it and it is to be sent again
+            (within `retry_for`); True when it was sent or dropped (counted).
+        """
         try:
             items = [item for item in map(console_event, batch) if item is not None]
             if items:
                 await client.send_events(items)
                 self.sent += len(items)
         except ConsoleUnavailableError as error:
+            now = self._clock()
+            if self._failing_since is None:
+                self._failing_since = now
+            if now - self._failing_since < self._retry_for:
+                self._warn_retrying(len(batch), str(error))
+                return False
             self._drop(len(batch), str(error))
         except Exception as error:  # the sender must outlive any one batch
             self._drop(len(batch), type(error).__name__)
+        if self._failing_since is not None and self._retry_for:
+            logger.warning(
+                "Console event broker: the staff console takes events again."
+            )
+        self._failing_since = None
+        return True
+
+    def _warn_retrying(self, count: int, why: str) -> None:
+        """Say (at most once per `warn_every`) that events wait for the console."""
+        now = self._clock()
+        if now - self._last_warning < self._warn_every:
+            return
+        self._last_warning = now
+        logger.warning(
+            "Console event broker: the staff console does not take events (%s); "
+            "%d event(s) kept and sent again.",
+            why,
+            count + len(self._queue),
+        )
 
     def _drop(self, count: int, why: str) -> None:
         """Count dropped events; warn at most once per `warn_every` seconds."""

@@ -171,6 +171,9 @@ class Policy:
             default) still serves nobody else.
         widget_origins: Origins (as `normal_origin` gives them) of the sites
             whose pages may call `WIDGET_PATHS` (the embedded widget).
+        jwt_secret: Key of JSON Web Tokens that open the routes like the
+            token does (`{"user": {"role": "admin"}}`, as Rasa's); None: none.
+        jwt_method: Their signature algorithm.
     """
 
     allowed_hosts: tuple[str, ...]
@@ -185,6 +188,34 @@ class Policy:
     body_cleaners: Mapping[tuple[str, str], BodyCleaner] = field(default_factory=dict)
     local_only: bool = False
     widget_origins: tuple[str, ...] = ()
+    jwt_secret: Optional[str] = None
+    jwt_method: str = "HS256"
+
+
+#: Public on this machine, but behind the token or a JWT once the server
+#: listens beyond it: parsing (the NLU) and the model's status.
+LOCAL_PUBLIC_ROUTES = frozenset({("POST", "/model/parse"), ("GET", "/status")})
+
+
+def exposure_problem(
+    host: str, api_token: Optional[str], jwt_secret: Optional[str]
+) -> Optional[str]:
+    """Why a Rasa server must not start on `host`, or None.
+
+    A server listening beyond this machine needs API_TOKEN or JWT_SECRET: its
+    HTTP API (parsing, conversations) must never be open to the network.
+
+    Args:
+        host: The interface it binds (RASA_HOST).
+        api_token: API_TOKEN.
+        jwt_secret: JWT_SECRET.
+    """
+    if is_loopback_interface(host) or api_token or jwt_secret:
+        return None
+    return (
+        f"RASA_HOST={host} listens beyond this machine: set API_TOKEN or "
+        "JWT_SECRET to protect the HTTP API (README, 'Production: many replicas')."
+    )
 
 
 def rasa_policy(
@@ -193,6 +224,9 @@ def rasa_policy(
     max_text_chars: int,
     local_only: bool = False,
     widget_origins: tuple[str, ...] = (),
+    jwt_secret: Optional[str] = None,
+    jwt_method: str = "HS256",
+    exposed: bool = False,
 ) -> Policy:
     """The policy of the Rasa server (channels, web chat, HTTP API).
 
@@ -203,6 +237,10 @@ def rasa_policy(
         local_only: Answer only this machine.
         widget_origins: Sites that may embed the widget (WIDGET_ORIGINS);
             entries that are no http(s) origin are left out.
+        jwt_secret: Opens the HTTP API with a JWT too (None: no JWT).
+        jwt_method: The JWT signature algorithm.
+        exposed: The server listens beyond this machine: `/model/parse` and
+            `/status` need the token or a JWT as well (`LOCAL_PUBLIC_ROUTES`).
     """
 
     def parse_body(data: Any) -> Optional[str]:
@@ -211,10 +249,15 @@ def rasa_policy(
     return Policy(
         allowed_hosts=host_names(allowed_hosts),
         api_token=api_token,
+        public_routes=(
+            RASA_PUBLIC_ROUTES - LOCAL_PUBLIC_ROUTES if exposed else RASA_PUBLIC_ROUTES
+        ),
         body_checks={("POST", "/model/parse"): parse_body},
         body_cleaners={("POST", "/model/parse"): clean_parse_body},
         local_only=local_only,
         widget_origins=normal_origins(widget_origins),
+        jwt_secret=jwt_secret or None,
+        jwt_method=jwt_method,
     )
 
 
@@ -262,7 +305,13 @@ def check_request(policy: Policy, request: Incoming) -> Optional[Refusal]:
     if (method, path) in policy.disabled_routes:
         return Refusal(403, "this route is disabled")
     if not is_public(policy, method, path):
-        refusal = check_token(policy.api_token, headers.get("authorization", ""))
+        authorization = headers.get("authorization", "")
+        refusal = check_token(policy.api_token, authorization)
+        if refusal and policy.jwt_secret:
+            if jwt_admin(authorization, policy.jwt_secret, policy.jwt_method):
+                refusal = None
+            elif refusal.status == 403:  # no API_TOKEN, but JWTs are accepted
+                refusal = Refusal(401, GENERIC_ERRORS[401], BEARER_CHALLENGE)
         if refusal:
             return refusal
     return check_body(policy, method, path, headers, request.body)
@@ -319,6 +368,28 @@ def check_body(
         return Refusal(400, "the body must be JSON")
     error = check(data)
     return Refusal(400, error) if error else None
+
+
+BEARER_CHALLENGE = (("WWW-Authenticate", 'Bearer realm="api"'),)
+
+
+def jwt_admin(authorization: str, secret: str, method: str) -> bool:
+    """Whether `Authorization: Bearer <jwt>` carries a valid admin token.
+
+    As Rasa's `--jwt-secret`: signed with `secret` by `method` (only that
+    algorithm), not expired, and `{"user": {"role": "admin"}}` in its payload.
+    """
+    import jwt
+
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return False
+    try:
+        payload = jwt.decode(token.strip(), secret, algorithms=[method])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return False
+    user = payload.get("user") if isinstance(payload, dict) else None
+    return isinstance(user, dict) and user.get("role") == "admin"
 
 
 def check_token(expected: Optional[str], authorization: str) -> Optional[Refusal]:

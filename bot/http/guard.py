@@ -29,13 +29,26 @@ def install(app: Sanic, settings: Settings) -> None:
 
     The sites of WIDGET_ORIGINS may also call socket.io and the widget's
     routes (see bot/http/checks.py); the widget's demo page gets a CSP that
-    allows the widget's own files.
+    allows the widget's own files. The per-address rate limit is installed
+    too (bot/ratelimit/http.py).
 
     Args:
         app: Rasa's Sanic app.
-        settings: Gives the API token, the allowed host names and the
-            widget's sites.
+        settings: Gives the API token and JWT key, the allowed host names,
+            the widget's sites and the rate limits.
+
+    Raises:
+        RuntimeError: RASA_HOST is beyond this machine and neither API_TOKEN
+            nor JWT_SECRET is set (the server then does not start).
     """
+    from bot.ratelimit.http import install_address_limit
+
+    problem = checks.exposure_problem(
+        settings.rasa_host, settings.api_token, settings.jwt_secret
+    )
+    if problem:
+        logger.error("Not starting: %s", problem)
+        raise RuntimeError(problem)
     # Imported here: the channels import this module.
     from bot.channels.webchat import chat_page
     from bot.channels.widget_files import DEMO_PATH, demo_page
@@ -46,15 +59,20 @@ def install(app: Sanic, settings: Settings) -> None:
                 "WIDGET_ORIGINS: %r is no origin (scheme://host[:port]); ignored",
                 origin,
             )
+    local = checks.is_loopback_interface(settings.rasa_host)
     policy = checks.rasa_policy(
         settings.allowed_hosts,
         settings.api_token,
         MAX_MESSAGE_CHARS,
-        local_only=checks.is_loopback_interface(settings.rasa_host),
+        local_only=local,
         widget_origins=settings.widget_origins,
+        jwt_secret=settings.jwt_secret or None,
+        jwt_method=settings.jwt_method,
+        exposed=not local,
     )
     pages = {DEMO_PATH: checks.content_security_policy(demo_page(), own_files=True)}
     protect(app, policy, checks.content_security_policy(chat_page()), pages)
+    install_address_limit(app, settings)
 
 
 async def on_server_start(app: Sanic, loop: Any) -> None:

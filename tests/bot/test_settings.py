@@ -37,7 +37,12 @@ def test_every_variable_is_documented_in_env_example_and_round_trips(
         for line in (ROOT / ".env.example").read_text().splitlines()
         if line and not line.startswith("#")
     }
-    internal = {"BOT_DATA_DIR", "MODEL_DIR", "RASA_TELEMETRY_ENABLED", "SANIC_HOST"}
+    internal = {
+        "BOT_DATA_DIR",
+        "MODEL_DIR",
+        "RASA_TELEMETRY_ENABLED",
+        "SANIC_HOST",
+    }
     monkeypatch.setattr(os, "environ", {})
     names = set(Settings().child_environment()) - internal
     monkeypatch.undo()

@@ -234,3 +234,42 @@ async def test_the_tracker_store_publishes_through_it_redacted(
     assert console.events[0]["conversation_id"] == "+60123456789"
     assert console.events[0]["language"] == "en"
     await broker.close()
+
+
+WORDS = ("one", "two", "three", "four", "five")
+
+
+async def test_with_retry_for_a_restarting_console_loses_nothing(
+    console: FakeConsole, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+
+    console.mode = "error"  # down: every call answers 500
+    broker = broker_of(console.url, batch_size=2, retry_for=60)
+    with caplog.at_level(logging.WARNING, logger="bot.handoff.broker"):
+        for word in WORDS:
+            broker.publish(user("c-1", f"while down {word}: {PHONE}"))
+        assert not await broker.flush(timeout=1.5)  # kept, not dropped
+        assert (broker.sent, broker.dropped) == (0, 0)
+        console.mode = "available"  # back
+        assert await broker.flush(timeout=20)
+    assert [e["text"] for e in console.events] == [
+        f"while down {word}: [phone]" for word in WORDS
+    ]
+    assert (broker.sent, broker.dropped) == (5, 0)
+    said = caplog.text
+    assert "kept and sent again" in said and "takes events again" in said
+    assert "while down" not in said and "4567" not in said
+    await broker.close()
+    await asyncio.sleep(0)
+
+
+async def test_with_retry_for_events_go_once_the_time_is_up(
+    console: FakeConsole,
+) -> None:
+    console.mode = "error"
+    broker = broker_of(console.url, retry_for=0.6)
+    broker.publish(user("c-1", "never taken"))
+    assert await broker.flush(timeout=15)
+    assert (broker.sent, broker.dropped) == (0, 1)
+    await broker.close()

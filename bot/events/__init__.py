@@ -1,0 +1,1 @@
+"""Event brokers of the production configuration (RabbitMQ, fan-out)."""

@@ -1,0 +1,1 @@
+"""Rate limits per conversation and per address, shared by the replicas (Redis)."""
