@@ -1,8 +1,8 @@
 """Language actions: switching language on request.
 
 `action_change_language` runs for `change_language`. The slot itself was already
-switched by `action_validate_slot_mappings` (actions/slots.py) before this
-action runs, so the confirmation is rendered in the new language.
+switched inside the Rasa server (bot/policies/slots.py) before this action
+runs, so the confirmation is rendered in the new language.
 """
 
 from typing import Any

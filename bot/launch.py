@@ -6,7 +6,9 @@ false), waits until they answer, prints the URLs, and supervises them
 (`Supervisor`): a crashed action server or console is restarted with
 exponential backoff (bot.restarts) while the Rasa server keeps answering on its
 own; the launcher exits non-zero when it gives up on one of them or when the
-Rasa server dies, and stops all cleanly (exit 0) on Ctrl-C or SIGTERM. With
+Rasa server dies, and stops all cleanly (exit 0) on Ctrl-C or SIGTERM. Once
+everything answers it also runs the retention purge (`python -m bot.retention`)
+at once and then every hour (`bot.retention.PurgeSchedule`). With
 the console, Rasa's HTTP API and the console's /internal routes need tokens:
 unless API_TOKEN and SERVICE_TOKEN are set, a random one of each is made per
 run (`with_run_tokens`). The end-to-end tests use the same `Services`.
@@ -27,6 +29,7 @@ from typing import IO, Optional
 
 from bot.production import start_problems
 from bot.restarts import Backoff, next_restart
+from bot.retention import PurgeSchedule
 from bot.settings import ROOT, Settings
 
 
@@ -215,6 +218,7 @@ class Supervisor:
         log: Optional[Path] = None,
         ready_timeout: float = 300.0,
         poll: float = 0.5,
+        purges: Optional[PurgeSchedule] = None,
     ) -> None:
         """Keeps what to supervise and how.
 
@@ -224,12 +228,15 @@ class Supervisor:
             log: Where the servers' output goes (None: the terminal).
             ready_timeout: Seconds allowed for start-up.
             poll: Seconds between checks.
+            purges: The retention purge, run once everything answers (None:
+                no purge).
         """
         self.services = services
         self.log = log
         self.backoff = backoff
         self.ready_timeout = ready_timeout
         self.poll = poll
+        self.purges = purges
 
     def run(self, stopping: Callable[[], bool]) -> int:
         """Start the servers and supervise them until `stopping()` or a failure.
@@ -298,6 +305,8 @@ class Supervisor:
                         f"{self.ready_timeout:.0f} s.",
                         1,
                     )
+            if ready and self.purges is not None:
+                self.purges.tick()
             time.sleep(self.poll)
 
     def _wait(self, seconds: float, stopping: Callable[[], bool]) -> bool:
@@ -310,6 +319,8 @@ class Supervisor:
         return True
 
     def _stop(self, message: str, status: int) -> int:
+        if self.purges is not None:
+            self.purges.stop()
         self.services.stop()
         report(message)
         return status
@@ -352,7 +363,12 @@ def main(argv: Sequence[str] = ()) -> int:
         report(f"Not starting: {problem}")
     if problems:
         return 2
-    supervisor = Supervisor(Services(settings), Backoff(settings.action_restarts))
+    services = Services(settings)
+    supervisor = Supervisor(
+        services,
+        Backoff(settings.action_restarts),
+        purges=PurgeSchedule(services.settings.child_environment()),
+    )
     stopping = False
 
     def stop(signum: int, frame: Optional[FrameType]) -> None:

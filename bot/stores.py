@@ -9,8 +9,9 @@ guarantees, configured in endpoints.yml (`type: bot.stores.PrivateSQLTrackerStor
   message metadata (which may carry attachments or channel
   identifiers) is not stored. The NLU saw the original text before this point.
 - **Retention**: conversations whose last event is older than `retention_days`
-  (default 30) are deleted, at most once per `purge_interval_minutes` on a
-  write, and by `python -m bot.retention`.
+  (default 30) are deleted by `purge_expired`, which only `python -m
+  bot.retention` calls (the launcher runs it every hour; with several
+  replicas, a cron job or scheduled job runs it once): never inside a turn.
 - **Erasure**: the action server deletes and verifies the conversation
   (bot/erasure.py) and only then says `utter_deleted`; the store then writes
   nothing of that turn. A turn whose erasure failed is stored as usual, and a
@@ -27,6 +28,11 @@ guarantees, configured in endpoints.yml (`type: bot.stores.PrivateSQLTrackerStor
   text) and not raised.
 - **Disk**: SQLite files are 0600, their folder 0700, and deleted rows are
   overwritten (`PRAGMA secure_delete=ON`) instead of lingering in free pages.
+- **One read, one write per turn**: the write (one transaction in a worker
+  thread) counts the stored events, redacts and inserts the new ones, and
+  returns them; the event broker then gets exactly those. Rasa's own
+  `stream_events` would read and rebuild the whole conversation a second
+  time to find them.
 """
 
 import asyncio
@@ -111,11 +117,16 @@ def turn_steps(events: Any) -> list[tuple[str, Optional[str]]]:
     return steps
 
 
+def new_events_of(tracker: DialogueStateTracker, stored: int) -> list[Event]:
+    """The tracker's events after the `stored` ones of its current session."""
+    return list(itertools.islice(tracker.events, stored, len(tracker.events)))
+
+
 class PrivateSQLTrackerStore(SQLTrackerStore):
     """SQL tracker store that redacts, expires, erases, and never loses silently.
 
     Keyword arguments are those of Rasa's SQLTrackerStore, plus
-    `retention_days`, `purge_interval_minutes` and `budget_seconds` (how long
+    `retention_days` (used by `purge_expired`) and `budget_seconds` (how long
     one read or write may wait for the database, retries included; 5 s).
     """
 
@@ -132,7 +143,6 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         login_db: Optional[str] = None,
         query: Optional[dict] = None,
         retention_days: float = 30,
-        purge_interval_minutes: float = 60,
         budget_seconds: float = STORE_BUDGET,
         **kwargs: Any,
     ) -> None:
@@ -158,8 +168,6 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
         self.retention_days = float(retention_days)
-        self.purge_interval = float(purge_interval_minutes) * 60
-        self._last_purge = 0.0
         # Conversations whose last read failed: their turn is not written.
         self._unreadable: set[str] = set()
 
@@ -254,21 +262,32 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         if erasure is TurnErasure.CONFIRMED:
             logger.info("A conversation was erased at the person's request.")
             return
-        await self.stream_events(tracker)
         write = partial(self._write, tracker, erasure)
         try:
-            await asyncio.to_thread(with_retries, write, self.policy, "save")
+            new_events = await asyncio.to_thread(
+                with_retries, write, self.policy, "save"
+            )
         except DatabaseUnavailableError as error:
             report_store_failure("save")
             logger.error(
                 "Conversation store: %s; the person is asked to send it again.", error
             )
             return
-        if time.time() - self._last_purge >= self.purge_interval:
-            await asyncio.to_thread(self._scheduled_purge)
+        if self.event_broker is not None and new_events:
+            await self._stream_new_events(
+                self.event_broker, new_events, tracker.sender_id
+            )
 
-    def _write(self, tracker: DialogueStateTracker, erasure: TurnErasure) -> None:
-        """Append the events not yet stored (blocking; one transaction)."""
+    def _write(
+        self, tracker: DialogueStateTracker, erasure: TurnErasure
+    ) -> list[Event]:
+        """Append the events not yet stored (blocking; one transaction).
+
+        Returns:
+            The events written (as the turn made them, not redacted: each
+            event broker redacts what it forwards); none when the
+            conversation must not be written back.
+        """
         with self.session_scope() as session:
             stored = self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
@@ -282,17 +301,12 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 # The erase action deleted the rows but the turn did not confirm
                 # it (e.g. it timed out): never write the conversation back.
                 logger.warning("An erased conversation is not written back.")
-                return
-            for event in self._new_events(tracker, stored):
-                session.add(self._row(tracker.sender_id, event))
+                return []
+            new_events = new_events_of(tracker, stored)
+            for event in new_events:
+                session.add(self._row(tracker.sender_id, redacted(event)))
             session.commit()
-
-    def _new_events(
-        self, tracker: DialogueStateTracker, stored: int
-    ) -> Iterator[Event]:
-        """The redacted events after the `stored` ones of the current session."""
-        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
-            yield redacted(event)
+            return new_events
 
     def _additional_events(
         self, session: Any, tracker: DialogueStateTracker
@@ -301,7 +315,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         stored = self._event_query(
             session, tracker.sender_id, fetch_events_from_all_sessions=False
         ).count()
-        return self._new_events(tracker, stored)
+        return (redacted(event) for event in new_events_of(tracker, stored))
 
     def _row(self, sender_id: str, event: Event) -> Any:
         """The `events` row of one event (as Rasa's SQLTrackerStore writes it)."""
@@ -342,7 +356,6 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 after the retries.
         """
         now = time.time() if now is None else now
-        self._last_purge = now
         cutoff = now - self.retention_days * SECONDS_PER_DAY
         expired = with_retries(partial(self._expired, cutoff), self.policy, "purge")
         self.delete_conversations(expired)
@@ -359,10 +372,3 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 .having(sa.func.max(self.SQLEvent.timestamp) < cutoff)
                 .all()
             ]
-
-    def _scheduled_purge(self) -> None:
-        """The purge due on a write; a failure waits for the next interval."""
-        try:
-            self.purge_expired()
-        except DatabaseUnavailableError as error:
-            logger.warning("Retention purge postponed: %s", error)

@@ -407,6 +407,9 @@ def _blend(parts: list[tuple[float, Mapping[str, float]]]) -> dict[str, float]:
 def _latin_probabilities(
     text: str, model: Optional[NgramModel], settings: DetectorSettings
 ) -> dict[str, float]:
+    if has_vietnamese_letters(text):
+        # Vietnamese letters decide it; no need to ask the three models.
+        return {code: (0.95 if code == "vi" else 0.05 / 3) for code in LATIN_CODES}
     learnt = model.probabilities(text) if model else {}
     blended = _blend(
         [
@@ -415,8 +418,6 @@ def _latin_probabilities(
             (settings.py3langid_weight, py3langid_probabilities(text)),
         ]
     )
-    if has_vietnamese_letters(text):
-        return {code: (0.95 if code == "vi" else 0.05 / 3) for code in LATIN_CODES}
     marked = model.marker_counts(text) if model else Counter()
     if marked and blended:
         # Each marker word counts against English and the other marker

@@ -14,6 +14,9 @@ The crisis answer must need nothing but the Rasa server. Two parts:
   and the slot extraction (`ActionExtractSlots._run_custom_action`) catch. A
   plain number would raise `asyncio.TimeoutError`, which the slot extraction
   does not catch: the whole turn would be lost.
+- One schema validator for the action server's answers
+  (bot/policies/action_results.py), also set up here when the model loads:
+  Rasa otherwise re-checks the JSON schema itself on every custom action.
 - A fallback prediction. After a failed custom action Rasa records
   `ActionExecuted(<action>)` and nothing after it; this policy then predicts
   the action's fallback response (config.yml: the crisis fallback for
@@ -42,6 +45,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.language.choice import choose_language
+from bot.policies.action_results import check_answers_with_one_validator
 from bot.policies.failure import ACTION_LISTEN, Decision, Fallbacks, Recent, decide
 from bot.settings import Settings
 
@@ -87,13 +91,14 @@ class ActionFailurePolicy(Policy):
         execution_context: ExecutionContext,
         featurizer: Optional[Any] = None,
     ) -> None:
-        """Reads the fallbacks and sets Rasa's action timeout from the settings."""
+        """Reads the fallbacks; sets the action timeout and the answer check."""
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self.fallbacks = Fallbacks.from_config(
             config.get("fallbacks") or {}, str(config.get("default"))
         )
         timeout = Settings.from_env().action_timeout
         set_action_timeout(timeout)
+        check_answers_with_one_validator()
         logger.info("Custom actions time out after %.1f s.", timeout)
 
     def train(
@@ -153,10 +158,10 @@ def slot_events(
 ) -> list[Event]:
     """The decision's slots, and the conversation's language.
 
-    The language slot is set by the action server's slot extraction, which has
-    most likely failed too; the same pure rule (`choose_language`) runs here so
-    that the fallback is in the person's language. It is idempotent: when the
-    extraction did run, the result is the slot's current value.
+    The language slot is normally already set by `SlotsPolicy` before the
+    turn's first action; the same pure rule (`choose_language`) runs here too,
+    so the fallback is in the person's language whatever happened before. It
+    is idempotent: when the slot is current, the result is its value.
     """
     slots = {slot.name for slot in domain.slots}
     events: list[Event] = [

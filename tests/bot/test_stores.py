@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -81,8 +83,8 @@ async def test_names_handles_schools_and_addresses_are_stored_redacted(
 
 
 async def test_expired_conversations_are_purged_on_request(tmp_path: Path) -> None:
-    tracker_store = store(tmp_path, retention_days=30, purge_interval_minutes=10**6)
-    assert tracker_store.purge_expired() == 0  # the scheduled purge is now not due
+    tracker_store = store(tmp_path, retention_days=30)
+    assert tracker_store.purge_expired() == 0
     old = time.time() - 31 * 86400
     await tracker_store.save(conversation("old", "hello", timestamp=old))
     await tracker_store.save(conversation("new", "hello"))
@@ -91,11 +93,80 @@ async def test_expired_conversations_are_purged_on_request(tmp_path: Path) -> No
     assert {sender for sender, _ in stored_rows(tmp_path)} == {"new"}
 
 
-async def test_expired_conversations_are_purged_on_schedule(tmp_path: Path) -> None:
-    tracker_store = store(tmp_path, retention_days=1, purge_interval_minutes=60)
+async def test_a_turn_never_purges(tmp_path: Path) -> None:
+    # Retention runs only in bot.retention (the launcher's schedule, or cron),
+    # never inside a person's turn.
+    tracker_store = store(tmp_path, retention_days=1)
     await tracker_store.save(
         conversation("old", "hello", timestamp=time.time() - 2 * 86400)
     )
+    await tracker_store.save(conversation("new", "hello"))
+    assert {sender for sender, _ in stored_rows(tmp_path)} == {"old", "new"}
+    assert tracker_store.purge_expired() == 1
+
+
+class RecordingBroker(EventBroker):
+    """An event broker that keeps what is published."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self.published.append(event)
+
+
+async def test_each_turn_reads_once_and_publishes_exactly_its_new_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = RecordingBroker()
+    tracker_store = store(tmp_path)
+    tracker_store.event_broker = broker
+    reads: list[str] = []
+    read = tracker_store._read_tracker
+
+    def counted(sender_id: str, all_sessions: bool) -> Any:
+        reads.append(sender_id)
+        return read(sender_id, all_sessions)
+
+    monkeypatch.setattr(tracker_store, "_read_tracker", counted)
+    first = conversation("c", "call me 0917 123 4567")
+    await tracker_store.save(first)
+    assert [e["event"] for e in broker.published] == ["user", "bot"]
+    # brokers redact what they forward themselves (as with Rasa's streaming)
+    assert broker.published[0]["text"] == "call me 0917 123 4567"
+    assert {e["sender_id"] for e in broker.published} == {"c"}
+
+    broker.published.clear()
+    second = await tracker_store.retrieve("c")
+    assert second is not None
+    second.update(UserUttered("thanks", {"name": "thank"}))
+    second.update(BotUttered("you're welcome"))
+    await tracker_store.save(second)
+    assert [(e["event"], e.get("text")) for e in broker.published] == [
+        ("user", "thanks"),
+        ("bot", "you're welcome"),
+    ]
+    assert reads == ["c"]  # the retrieve above; saving read nothing
+    assert [d["event"] for _, d in stored_rows(tmp_path)] == [
+        "user",
+        "bot",
+        "user",
+        "bot",
+    ]
+
+
+async def test_a_failed_write_publishes_nothing(tmp_path: Path) -> None:
+    broker = RecordingBroker()
+    tracker_store = store(tmp_path, budget_seconds=0.3)
+    tracker_store.event_broker = broker
+    locker = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        await tracker_store.save(conversation("locked", "hello"))
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert broker.published == []
     assert stored_rows(tmp_path) == []
 
 

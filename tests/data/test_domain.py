@@ -6,11 +6,11 @@ from typing import Any
 
 import rasa_sdk
 
-from actions import handoff, helplines, language, safety, slots
+from actions import handoff, helplines, language, safety
 from bot.languages import CODES
 from bot.settings import ROOT
 
-MODULES = [handoff, helplines, language, safety, slots]
+MODULES = [handoff, helplines, language, safety]
 
 
 def implemented_actions() -> dict[str, str]:
@@ -32,9 +32,6 @@ def test_domain_actions_are_exactly_the_implemented_ones(
 
 def test_class_names_match_action_names() -> None:
     for action, cls in implemented_actions().items():
-        if action == "action_validate_slot_mappings":
-            assert cls == "ValidateSlotMappings"
-            continue
         assert cls == "".join(part.title() for part in action.split("_"))
 
 

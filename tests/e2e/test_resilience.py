@@ -21,6 +21,7 @@ import yaml
 from bot.content.helplines import FOCUS_COUNTRIES, load_directory
 from bot.content.opening import Availability, local_time
 from bot.content.translations import load_translations
+from bot.language.scripts import has_vietnamese_letters
 from bot.launch import Services
 from bot.settings import ROOT
 from tests.e2e.servers import post, running_services
@@ -117,9 +118,9 @@ def test_a_hung_action_server_delays_the_crisis_answer_only_by_the_timeout(
 ) -> None:
     """SIGSTOP: connections are accepted but never answered.
 
-    Rasa calls the action server twice in the turn (slot extraction, then the
-    crisis action), each given up after ACTION_TIMEOUT; before this work it
-    waited 300 s for each.
+    Rasa calls the action server once in the turn (the crisis action; the
+    language is set inside Rasa), given up after ACTION_TIMEOUT; before this
+    work it waited 300 s.
     """
     pid = services.actions.pid
     os.kill(pid, signal.SIGSTOP)
@@ -151,3 +152,19 @@ def test_a_dead_action_server_still_gives_helplines(dead_actions: Services) -> N
     assert response_text("en", "utter_action_failed").split("{")[0] in text
     for numbers in urgent_numbers().values():
         assert numbers[0] in text, text
+
+
+def test_a_dead_action_server_still_answers_in_the_persons_language(
+    dead_actions: Services,
+) -> None:
+    """The language is set inside Rasa, with no call to the action server.
+
+    With it dead, a Vietnamese message is answered in Vietnamese and an
+    undecided "ok" keeps the conversation in Vietnamese (bot/policies/slots.py).
+    """
+    sender = f"dead-vi-{uuid.uuid4().hex[:8]}"
+    first = text_of(say(dead_actions, sender, "toi bi doa tung anh"))
+    assert "Đừng trả tiền" in first, first
+    assert "Don't pay" not in first
+    ok = text_of(say(dead_actions, sender, "ok"))
+    assert has_vietnamese_letters(ok), ok
