@@ -7,6 +7,9 @@ RATE_LIMIT_IP per RATE_LIMIT_WINDOW for their address, across replicas when
 Redis is configured. Behind reverse proxies, PROXIES_COUNT of them are
 trusted to name the address in X-Forwarded-For (Sanic's `remote_addr`).
 
+Requests from this machine (a loopback address: health checks, local tools,
+a proxy on the same host that PROXIES_COUNT does not name) are not counted.
+
 Over the limit the request is not handled: a chat webhook gets 429 with the
 kind `utter_rate_limited` answer as its only reply (in the language of the
 message), any other request 429 `{"error": <that answer>}`; both with
@@ -22,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.checks import PayloadError, check_id
-from bot.http.checks import normal_path
+from bot.http.checks import is_local_peer, normal_path
 from bot.ratelimit.limiter import limiter
 from bot.ratelimit.rules import (
     ADDRESS,
@@ -62,6 +65,8 @@ def install_address_limit(app: Sanic, settings: Settings) -> None:
         if not address_limited(path):
             return None
         address = str(request.remote_addr or request.ip or "")
+        if is_local_peer(address):  # this machine: tools, probes, the launcher
+            return None
         verdict = await limiter().check(ADDRESS, address)
         if verdict.allowed:
             return None

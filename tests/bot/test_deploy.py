@@ -41,6 +41,11 @@ def test_every_variable_of_the_production_endpoints_is_set_for_rasa() -> None:
         assert named <= set(environment), (name, named - set(environment))
     # And the launcher always passes them (Rasa refuses to start otherwise).
     assert named <= set(Settings().child_environment())
+    # So do the Helm values.
+    helm = yaml.safe_load((DEPLOY / "helm" / "rasa-values.yaml").read_text())
+    assert named <= {item["name"] for item in helm["extraEnv"]}
+    assert helm["args"][-2:] == ["--endpoints", "endpoints.production.yml"]
+    assert helm["replicaCount"] >= 2
 
 
 def test_compose_variables_are_settings_and_the_replicas_share_state() -> None:

@@ -135,7 +135,8 @@ async def drain_queue(
     messages: list[dict[str, Any]] = []
     try:
         channel = await connection.channel()
-        source = await channel.declare_queue(queue, durable=True, passive=True)
+        # As the broker declares it (it may not have connected yet).
+        source = await channel.declare_queue(queue, durable=True)
         empty_since = None
         while True:
             message = await source.get(no_ack=True, fail=False)

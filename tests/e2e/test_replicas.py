@@ -39,6 +39,7 @@ from tests.e2e.replicas import (
     user_and_bot,
 )
 from tests.e2e.services import (
+    REDIS,
     delete_queue,
     drain_queue,
     postgres_database,
@@ -130,7 +131,7 @@ def clear_redis(prefix: str) -> None:
     """Delete this run's keys (rate-limit counters live a whole window)."""
     import redis
 
-    client = redis.Redis(host="127.0.0.1", port=6379, db=1)
+    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=1)
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
     client.close()

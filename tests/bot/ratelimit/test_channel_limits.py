@@ -177,3 +177,15 @@ async def test_a_bad_sender_is_never_echoed_in_the_refusal(server: Running) -> N
 def test_every_language_has_the_kind_answer() -> None:
     assert set(KIND) == {"en", "tl", "ms", "vi", "th", "lo"}
     assert len(set(KIND.values())) == 6
+
+
+async def test_requests_from_this_machine_are_not_counted_per_address(
+    server: Running,
+) -> None:
+    url = f"{server.url}/webhooks/rest/webhook"
+    async with aiohttp.ClientSession() as session:
+        for number in range(ADDRESS_LIMIT + 5):  # no X-Forwarded-For: 127.0.0.1
+            async with session.post(
+                url, json={"sender": f"local-{number}", "message": "hi"}
+            ) as reply:
+                assert reply.status == 200
