@@ -33,7 +33,7 @@ PYTHON310 ?= $(shell \
 # Training reads exactly these; Rasa's own fingerprint decides whether to retrain.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help install train run test evaluate lint format clean lock review-export review-import
+.PHONY: help install train run test evaluate bench lint format clean lock review-export review-import
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ test: train ## Set up and run the whole test suite (lint, types, data, unit, sto
 
 evaluate: train ## Evaluate the NLU per language on the held-out sets in tests/nlu (writes results/)
 	$(PY) scripts/evaluate.py --model models --data tests/nlu --out results
+
+bench: train ## Benchmarks against a bare `rasa init` project made in the same run (figures only; ~10 min)
+	$(PY) -m benchmarks.webhook $(BENCH_ARGS)
 
 review-export: $(STAMP) ## Write review/<lang>-*.csv for reviewers (LANG=th for one language)
 	$(PY) -m bot.review export $(if $(filter command line,$(origin LANG)),--language $(LANG))
