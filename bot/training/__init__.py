@@ -1,5 +1,5 @@
-"""Training: reuse the model when nothing changed (`make train`).
+"""Training: what Rasa's fingerprint of our components must cover.
 
-`fingerprint` and `models` are pure (no Rasa); `graph` runs Rasa's own
-fingerprint and training; `python -m bot.training` is the command line.
+`fingerprint.code_fingerprint` is pure (no Rasa): a digest of the `bot` modules
+a component imports, which its `fingerprint_addon` adds to Rasa's fingerprint.
 """
