@@ -1,4 +1,4 @@
-"""The website widget's files: the script bundle, the style sheet, the demo page.
+"""The website widget's files: script bundle, style sheet, demo page, fonts.
 
 Pure (no Rasa, no Sanic): bot/channels/widget.py serves what this builds.
 
@@ -14,7 +14,13 @@ once per process from the files in bot/channels/widget/:
   teens. Every text a person reads in the conversation comes from there or
   from Rasa; the widget's own table (widget.js) holds only its interface
   labels;
+- the vendored fonts (`FONTS`): their family names, addresses and Unicode
+  ranges, which widget.js adds to the page's font set;
 - widget.js, the widget itself.
+
+The fonts (fonts/, SIL Open Font License, see NOTICE) are Noto Sans Thai and
+Noto Sans Lao, regular weight, each only its script's letters and marks: on a
+device without Thai or Lao fonts the text would otherwise show as boxes.
 """
 
 import gzip
@@ -42,6 +48,44 @@ TOPIC_MENU = "utter_menu"
 PARENT_PREFIX = "/parent_"
 BOTH = frozenset({"/request_human"})
 SOURCE_MAP = "//# sourceMappingURL="
+FONT_FOLDER = "fonts"
+FONT_PREFIX = PREFIX + "/" + FONT_FOLDER + "/"
+FONT_LICENCE = "OFL.txt"
+WOFF2 = "font/woff2"
+
+
+@dataclass(frozen=True)
+class Font:
+    """A vendored font face, as widget.js adds it to the page.
+
+    Attributes:
+        family: The widget's own family name (widget.css names it first).
+        file: The woff2 file in bot/channels/widget/fonts/.
+        unicode_range: The code points it is used for: its script's block
+            only (letters, vowel signs, tone marks, digits), so the browser
+            fetches it only when that script is on screen. The other code
+            points of the Fontsource subset (U+0303 and U+0331, which
+            Vietnamese may use; U+200C-200D, which emoji use; U+25CC) are left
+            out: claiming them would load a Thai or Lao font for other text.
+    """
+
+    family: str
+    file: str
+    unicode_range: str
+
+
+FONTS = (
+    Font(
+        "Safety Widget Noto Sans Thai",
+        "noto-sans-thai-thai-400-normal.woff2",
+        "U+0E01-0E5B",
+    ),
+    Font(
+        "Safety Widget Noto Sans Lao",
+        "noto-sans-lao-lao-400-normal.woff2",
+        "U+0E81-0EDF",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +121,15 @@ class Asset:
 
 def widget_file(name: str) -> str:
     """A file of bot/channels/widget/ as text."""
+    return widget_bytes(name).decode("utf-8")
+
+
+def widget_bytes(name: str) -> bytes:
+    """A file of bot/channels/widget/ (a path below it, "/"-separated)."""
     folder = resources.files("bot.channels").joinpath("widget")
-    return folder.joinpath(name).read_text("utf-8")
+    for part in name.split("/"):
+        folder = folder.joinpath(part)
+    return folder.read_bytes()
 
 
 @lru_cache(maxsize=1)
@@ -120,6 +171,7 @@ def script_asset(menus: Mapping[str, Any]) -> Asset:
         client,
         "var io = module.exports;",
         "var START = " + data + ";",
+        "var FONTS = " + json.dumps(font_faces(), separators=(",", ":")) + ";",
         widget_file("widget.js"),
         "})();",
         "",
@@ -127,8 +179,31 @@ def script_asset(menus: Mapping[str, Any]) -> Asset:
     return Asset.of("\n".join(parts).encode("utf-8"), "text/javascript; charset=utf-8")
 
 
+def font_faces() -> list[dict[str, str]]:
+    """The fonts as widget.js adds them: `{"family", "path", "range"}`.
+
+    `path` is the font's address on the server (widget.js resolves it against
+    the server's origin, not the page's).
+    """
+    return [
+        {"family": f.family, "path": FONT_PREFIX + f.file, "range": f.unicode_range}
+        for f in FONTS
+    ]
+
+
+def font_assets() -> dict[str, Asset]:
+    """The files under /webhooks/widget/fonts/: the fonts and their licence."""
+    files = {
+        font.file: Asset.of(widget_bytes(f"{FONT_FOLDER}/{font.file}"), WOFF2)
+        for font in FONTS
+    }
+    licence = widget_bytes(f"{FONT_FOLDER}/{FONT_LICENCE}")
+    files[FONT_LICENCE] = Asset.of(licence, "text/plain; charset=utf-8")
+    return files
+
+
 def notice_asset() -> Asset:
-    """The licence notice of the vendored client (NOTICE), as text."""
+    """The licence notice of the vendored client and fonts (NOTICE), as text."""
     return Asset.of(widget_file("NOTICE").encode("utf-8"), "text/plain; charset=utf-8")
 
 

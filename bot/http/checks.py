@@ -53,6 +53,8 @@ WIDGET_PATHS = (SOCKET_IO, WIDGET_PREFIX)
 # Public code any page may load with a plain <script>/<link> tag (no data in
 # it); browsers may keep it for a few minutes (then revalidate by ETag).
 WIDGET_ASSETS = frozenset({WIDGET_PREFIX + "/widget.js", WIDGET_PREFIX + "/widget.css"})
+# The widget's vendored Thai and Lao fonts (and their licence): cached alike.
+WIDGET_FONTS = WIDGET_PREFIX + "/fonts/"
 WIDGET_ASSET_CACHE = "public, max-age=300"
 # POSTs that change nothing: parsing a text neither stores nor runs anything,
 # so any content type is taken there (its body must still be a JSON object);
@@ -774,8 +776,8 @@ def content_security_policy(*pages: str, own_files: bool = False) -> str:
 
     Args:
         *pages: The HTML of the pages.
-        own_files: Also allow scripts and style sheets served by this
-            server ('self'), e.g. the widget's demo page.
+        own_files: Also allow scripts, style sheets and fonts served by
+            this server ('self'), e.g. the widget's demo page.
     """
     scripts: list[str] = []
     styles: list[str] = []
@@ -801,6 +803,8 @@ def content_security_policy(*pages: str, own_files: bool = False) -> str:
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
+    if own_files:
+        directives.insert(4, "font-src 'self'")
     return "; ".join(directives)
 
 
@@ -822,8 +826,8 @@ def reply_headers(
 ) -> dict[str, str]:
     """The headers a reply to `request` gets: `security_headers` plus the widget's.
 
-    On the widget's paths: `Vary: Origin`; for its script and style sheet
-    (not an error) a short public cache and `Cross-Origin-Resource-Policy:
+    On the widget's paths: `Vary: Origin`; for its script, style sheet and
+    fonts (not an error) a short public cache and `Cross-Origin-Resource-Policy:
     cross-origin` (so a plain tag on any page loads them); for a listed site
     (`listed_origin`) `Access-Control-Allow-Origin` with that origin.
 
@@ -838,7 +842,8 @@ def reply_headers(
     if not is_widget_path(path):
         return headers
     headers["Vary"] = "Origin"
-    if path in WIDGET_ASSETS and status < 400:
+    asset = path in WIDGET_ASSETS or path.startswith(WIDGET_FONTS)
+    if asset and status < 400:
         headers["Cache-Control"] = WIDGET_ASSET_CACHE
         headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     origin = listed_origin(policy, path, request.headers)

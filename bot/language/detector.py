@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.content.background import fingerprint, read_by_language
 from bot.language.detect import DetectorSettings, NgramModel, detect
 from bot.languages import CODES, LATIN_CODES
+from bot.training.fingerprint import code_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +84,15 @@ class LanguageDetector(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
-        """Retrain when the background set changes (Rasa does not read it)."""
-        return fingerprint(
+        """Retrain when the background set or the code run in training changes.
+
+        Rasa reads neither the background set nor the modules this class calls
+        (it fingerprints the class's own source only).
+        """
+        background = fingerprint(
             Path(config.get("background") or cls.get_default_config()["background"])
         )
+        return f"{background}:{code_fingerprint([cls.__module__])}"
 
     def __init__(
         self,

@@ -31,6 +31,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language.scripts import fold
 from bot.language.terms import TermIndex, drop_everyday_words
+from bot.training.fingerprint import code_fingerprint
 
 TERMS_FILE = "terms.json"
 
@@ -82,6 +83,14 @@ class TermEntityExtractor(EntityExtractorMixin, GraphComponent):
     def required_components(cls) -> list[type]:
         """Components that should be included in the pipeline before this component."""
         return [Tokenizer]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
+        """Retrain when the term matching code changes.
+
+        Rasa fingerprints this class's own source only, not `TermIndex`.
+        """
+        return code_fingerprint([cls.__module__])
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -7,7 +7,7 @@ featurizer with `use_lemma: true` sees "toi bi doa" and "tôi bị dọa" alike 
 one with `use_lemma: false` still sees the diacritics.
 """
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -18,6 +18,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.language.scripts import fold
 from bot.language.segment import words
+from bot.training.fingerprint import code_fingerprint
 
 
 @DefaultV1Recipe.register(
@@ -44,6 +45,14 @@ class MultiScriptTokenizer(Tokenizer):
     def required_packages() -> list[str]:
         """Any extra python dependencies required for this component to run."""
         return ["pythainlp", "laonlp"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
+        """Retrain what follows when the segmentation code changes.
+
+        Rasa fingerprints this class's own source only, not `words` or `fold`.
+        """
+        return code_fingerprint([cls.__module__])
 
     @classmethod
     def create(

@@ -39,6 +39,7 @@ from bot.safety.crisis import CrisisMatcher, Dictionary
 from bot.safety.crisis_model import CRISIS_INTENTS, CrisisModel, ModelSettings
 from bot.safety.phrases import load_phrase_book
 from bot.safety.risk import Thresholds, assess, phrase_languages
+from bot.training.fingerprint import code_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +93,16 @@ class CrisisDetector(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
-        """Retrain when the background set changes (Rasa does not read it)."""
-        return fingerprint(
+        """Retrain when the background set or the code run in training changes.
+
+        Rasa reads neither the background set nor the modules this class calls
+        (it fingerprints the class's own source only). The phrases are not
+        part of the model: they are read again whenever the model is loaded.
+        """
+        background = fingerprint(
             Path(config.get("background") or cls.get_default_config()["background"])
         )
+        return f"{background}:{code_fingerprint([cls.__module__])}"
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
+from bot.channels.widget_files import FONT_PREFIX, FONTS
 from bot.launch import Services
 from bot.settings import ROOT, Settings
 from tests.e2e.servers import free_port, post, running_services
@@ -55,6 +56,18 @@ STORAGE = """async () => ({
   databases: (await indexedDB.databases()).length,
 })"""
 EMPTY = {"local": 0, "session": 0, "cookie": "", "databases": 0}
+# The widget's font faces in the page's font set, once the page has drawn a
+# frame and every font load it started has ended.
+FACES = """async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  await document.fonts.ready;
+  const faces = {};
+  for (const face of document.fonts) {
+    faces[face.family.replace(/^"|"$/g, "")] = face.status;
+  }
+  return faces;
+}"""
+SCRIPTS = {"th": ("\u0e00", "\u0e7f"), "lo": ("\u0e80", "\u0eff")}
 
 
 # --- texts of the domain ----------------------------------------------------
@@ -500,3 +513,128 @@ def test_a_listed_site_embeds_the_widget_and_others_cannot_connect(
         "Can't connect right now. Trying again…", timeout=TURN_MS
     )
     assert other.locator(READY).count() == 0
+
+
+# --- the vendored Thai and Lao fonts ------------------------------------------
+
+
+def font_of(code: str) -> Any:
+    """The vendored font of th or lo."""
+    return FONTS[0] if code == "th" else FONTS[1]
+
+
+def font_loads(page: Any) -> list[Any]:
+    """The replies to this page's requests for a vendored font, as they come."""
+    seen: list[Any] = []
+    page.on("response", lambda r: seen.append(r) if FONT_PREFIX in r.url else None)
+    return seen
+
+
+def rendering_fonts(page: Any, needle: str) -> dict[str, int]:
+    """Glyphs per font that Chromium used for a message's text (DevTools).
+
+    Keys are the family names inside the font files ("(custom)": a web font).
+    """
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})
+    found = cdp.send(
+        "Runtime.evaluate",
+        {
+            "expression": "[...document.querySelector('[data-safety-widget]')"
+            ".shadowRoot.querySelectorAll('.message .text')]"
+            f".find((e) => e.textContent.includes({json.dumps(needle)}))"
+        },
+    )
+    node = cdp.send("DOM.requestNode", {"objectId": found["result"]["objectId"]})
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+    cdp.detach()
+    return {
+        f["familyName"] + (" (custom)" if f["isCustomFont"] else ""): f["glyphCount"]
+        for f in fonts["fonts"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "where"), [("th", "demo"), ("lo", "listed site")], ids=["th", "lo"]
+)
+def test_thai_and_lao_replies_are_drawn_with_the_vendored_fonts(
+    new_page: Callable[[], Any], services: Services, site: Site, code: str, where: str
+) -> None:
+    """Same origin (demo page, its CSP) and cross-origin (listed site, CORS).
+
+    This machine has no Thai or Lao font of its own.
+    """
+    page = new_page()
+    loads = font_loads(page)
+    if where == "demo":
+        page.goto(f"{services.rasa_url}/webhooks/widget/demo")
+    else:
+        page.goto(site.url("embed.html"))
+    page.locator(READY).wait_for(state="attached")
+    choose(page, code)
+    font = font_of(code)
+    faces = page.evaluate(FACES)
+    assert faces[font.family] == "loaded", faces
+
+    reply = str(responses(code)["utter_language_changed"][0]["text"])
+    low, high = SCRIPTS[code]
+    letters = sum(low <= c <= high for c in reply)
+    assert letters > 10, reply
+    used = rendering_fonts(page, reply)
+    name = "Noto Sans Thai" if code == "th" else "Noto Sans Lao"
+    # The vendored font drew the letters; other fonts only spaces and
+    # punctuation, and the screen readers' ": " after who wrote it (a missing
+    # glyph would be a box from one of them).
+    assert used.pop(f"{name} (custom)", 0) >= letters * 0.8, used
+    assert sum(used.values()) <= len(reply) - letters + len(": "), used
+
+    fetched = [r for r in loads if r.url.endswith("/" + font.file)]
+    assert fetched, [r.url for r in loads]
+    assert fetched[0].url == f"{services.rasa_url}{FONT_PREFIX}{font.file}"
+    assert fetched[0].status == 200
+    assert fetched[0].headers["content-type"] == "font/woff2"
+    if where != "demo":
+        allowed = fetched[0].headers["access-control-allow-origin"]
+        assert allowed == site.origin
+    assert page.errors == []
+
+
+def test_a_page_without_thai_or_lao_fetches_no_font(
+    new_page: Callable[[], Any], services: Services, site: Site
+) -> None:
+    from playwright.sync_api import expect
+
+    server = services.rasa_url
+    site.write(
+        "english.html",
+        "<!doctype html><html lang='en'><title>Helpline</title><p>Welcome</p>"
+        f'<script src="{server}/webhooks/widget/widget.js" data-server="{server}"'
+        ' data-lang="en" defer></script></html>',
+    )
+    page = new_page()
+    loads = font_loads(page)
+    page.goto(site.url("english.html"))
+    launcher = page.locator(".launcher")
+    expect(launcher).to_have_text("Get help")
+    faces = page.evaluate(FACES)
+    # Both faces are in the page's font set, neither was fetched.
+    assert {font.family: faces.get(font.family) for font in FONTS} == {
+        font.family: "unloaded" for font in FONTS
+    }
+    assert loads == []
+    # The site's own text never uses them.
+    family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "Safety Widget" not in family
+
+    # Opened, the language menu names ไทย and ລາວ in their own script: now
+    # (and only now) both files come.
+    launcher.click()
+    expect(page.locator('.choice[lang="th"]')).to_be_visible()
+    faces = page.evaluate(FACES)
+    assert [faces[font.family] for font in FONTS] == ["loaded", "loaded"]
+    assert sorted(r.url.rsplit("/", 1)[1] for r in loads) == sorted(
+        font.file for font in FONTS
+    )
+    assert page.errors == []

@@ -1,8 +1,9 @@
 /* The website widget of the online-safety assistant.
  *
  * Served inside a bundle (bot/channels/widget_files.py) that defines `io`
- * (the vendored Socket.IO client) and `START` (the language menu and the
- * topics for parents and teens, from the domain). Embedded with one tag:
+ * (the vendored Socket.IO client), `START` (the language menu and the
+ * topics for parents and teens, from the domain) and `FONTS` (the vendored
+ * Thai and Lao fonts: family, path on the server, Unicode range). Embedded with one tag:
  *   <script src="https://SERVER/webhooks/widget/widget.js" defer></script>
  * Data attributes of that tag: data-server, data-exit-url, data-lang,
  * data-open (see the README, "Website widget").
@@ -18,7 +19,7 @@
  *   forgets the session and replaces the page (location.replace: the page
  *   leaves the back-button history).
  */
-(function (io, START) {
+(function (io, START, FONTS) {
   "use strict";
 
   var script = document.currentScript;
@@ -257,6 +258,25 @@
   var origin = server.origin;
   var exitUrl = (attributeUrl("data-exit-url") || { href: DEFAULT_EXIT }).href;
 
+  // The vendored Thai and Lao fonts, from the server (never the page's
+  // origin). They go into the page's font set, not the shadow root: Chromium
+  // ignores @font-face inside a shadow root. Their family names are the
+  // widget's own (widget.css names them first), so the site's text never
+  // uses them; each covers only its script (unicode-range), so the browser
+  // fetches a file only when Thai or Lao is on screen.
+  var faces = [];
+  if (typeof FontFace === "function" && document.fonts && document.fonts.add) {
+    FONTS.forEach(function (font) {
+      var url = new URL(font.path, origin).href;
+      var face = new FontFace(font.family, 'url("' + url + '") format("woff2")', {
+        unicodeRange: font.range,
+        display: "swap",
+      });
+      document.fonts.add(face);
+      faces.push(face);
+    });
+  }
+
   var state = {
     lang: firstLanguage(script.getAttribute("data-lang")),
     sessionId: null,
@@ -376,6 +396,13 @@
     title.textContent = label("title");
     exitButton.textContent = label("exit");
     exitButton.setAttribute("title", label("exitHint"));
+    // On a phone the header leaves room for quick exit, whose width
+    // depends on the language ("Thoát nhanh" is wider than "Quick exit").
+    window.requestAnimationFrame(function () {
+      if (exitButton.offsetWidth) {
+        root.style.setProperty("--exit-room", exitButton.offsetWidth + 16 + "px");
+      }
+    });
     launcher.textContent = label("open");
     launcher.setAttribute(
       "aria-label",
@@ -658,6 +685,9 @@
     state.sessionId = null;
     state.remember = false;
     shadow.textContent = "";
+    faces.forEach(function (face) {
+      document.fonts.delete(face);
+    });
     if (host.parentNode) {
       host.parentNode.removeChild(host);
     }
@@ -735,4 +765,4 @@
   if (script.getAttribute("data-open") === "true") {
     open(false);
   }
-})(io, START);
+})(io, START, FONTS);

@@ -8,6 +8,7 @@ tests/browser/test_widget.py.
 
 import asyncio
 import gzip
+import hashlib
 import json
 import socket
 import subprocess
@@ -27,7 +28,11 @@ from sanic import Sanic
 from bot.channels.socketio import CheckedSocketIOInput
 from bot.channels.widget import WidgetInput
 from bot.channels.widget_files import (
+    FONT_PREFIX,
+    FONTS,
     Asset,
+    Font,
+    font_faces,
     script_asset,
     split_topics,
     start_menus,
@@ -126,6 +131,7 @@ async def test_the_demo_page_csp_allows_the_widget_and_nothing_inline(
     assert "script-src 'self';" in csp
     assert "style-src 'self';" in csp
     assert "connect-src 'self'" in csp
+    assert "font-src 'self';" in csp  # the vendored Thai and Lao fonts
     assert "unsafe-inline" not in csp and "sha256" not in csp
     assert b"<style" not in page and b" style=" not in page
     # Other pages keep their own policy.
@@ -266,3 +272,108 @@ def test_asset_etags_and_sizes() -> None:
     assert asset.matches("*")
     assert not asset.matches('"other"')
     assert asset.gzip_size == len(gzip.compress(b"x" * 1000, 9, mtime=0))
+
+
+# --- the vendored Thai and Lao fonts -----------------------------------------
+
+FONT_FOLDER = ROOT / "bot" / "channels" / "widget" / "fonts"
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda font: font.file)
+async def test_each_font_is_served_as_cached_woff2(server: str, font: Font) -> None:
+    name = font.file
+    status, headers, body = await get(f"{server}{FONT_PREFIX}{name}")
+    assert status == 200
+    assert headers["Content-Type"] == "font/woff2"
+    assert body == (FONT_FOLDER / name).read_bytes() and body.startswith(b"wOF2")
+    assert headers["Cache-Control"] == "public, max-age=300"
+    assert headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    again, _, empty = await get(
+        f"{server}{FONT_PREFIX}{name}", {"If-None-Match": headers["ETag"]}
+    )
+    assert (again, empty) == (304, b"")
+
+
+async def test_the_font_licence_is_served(server: str) -> None:
+    status, headers, body = await get(f"{server}{FONT_PREFIX}OFL.txt")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/plain")
+    assert b"SIL OPEN FONT LICENSE Version 1.1" in body
+    assert b"The Noto Project Authors (https://github.com/notofonts/thai)" in body
+    assert b"The Noto Project Authors (https://github.com/notofonts/lao)" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "missing.woff2",
+        "noto-sans-thai-thai-700-normal.woff2",
+        "widget.js",  # a widget file, but not a font
+        "NOTICE",
+        "..%2Fwidget.js",
+        "%2E%2E%2Fwidget.css",
+        "..%5Cwidget.js",
+        "..%2F..%2F..%2F..%2Fcredentials.yml",
+        "fonts%2F..%2F..%2Fdemo",
+        "OFL.txt%00",
+    ],
+)
+async def test_an_unknown_font_is_a_json_error_and_never_another_file(
+    server: str, path: str
+) -> None:
+    status, headers, body = await get(f"{server}{FONT_PREFIX}{path}")
+    assert status in (403, 404), (status, body[:80])
+    # The widget's 404, or the guard's refusal of a path outside the widget.
+    answer = json.loads(body)
+    assert list(answer) == ["error"] and isinstance(answer["error"], str)
+    assert headers["Content-Type"].startswith("application/json")
+    assert headers["Cache-Control"] == "no-store"
+    if "%" not in path:
+        assert (status, answer) == (404, {"error": "not found"})
+
+
+async def test_a_listed_site_may_load_the_fonts_cross_origin_and_others_not(
+    server: str,
+) -> None:
+    url = f"{server}{FONT_PREFIX}{FONTS[0].file}"
+    status, headers, body = await get(url, {"Origin": SITE})
+    assert status == 200 and body.startswith(b"wOF2")
+    assert headers["Access-Control-Allow-Origin"] == SITE
+    assert "Access-Control-Allow-Credentials" not in headers
+    assert "Origin" in headers["Vary"]
+    status, headers, body = await get(url, {"Origin": "http://evil.test"})
+    assert status == 403 and not body.startswith(b"wOF2")
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_the_bundle_names_the_fonts_on_the_server_and_the_style_sheet_uses_them(
+    tmp_path: Path,
+) -> None:
+    menus = start_menus(ROOT / "domain.yml", Settings().translations_dir)
+    bundle = script_asset(menus).body.decode("utf-8")
+    faces = font_faces()
+    assert f"var FONTS = {json.dumps(faces, separators=(',', ':'))};" in bundle
+    for face in faces:
+        # A path on the server, which widget.js resolves against data-server.
+        assert face["path"].startswith("/webhooks/widget/fonts/")
+        assert (FONT_FOLDER / face["path"].rsplit("/", 1)[1]).is_file()
+    assert [face["range"] for face in faces] == ["U+0E01-0E5B", "U+0E81-0EDF"]
+    # The widget's own families come first in its font stack.
+    css = widget_file("widget.css")
+    stack = css.split("font-family:", 1)[1].split(";", 1)[0]
+    names = [name.strip().strip('"') for name in stack.split(",")]
+    assert names[:2] == [font.family for font in FONTS]
+    # No @font-face in the shadow root's style sheet (Chromium ignores it).
+    assert "@font-face" not in css.split("*/", 1)[1]
+
+
+def test_the_notice_gives_each_fonts_size_and_hash() -> None:
+    notice = widget_file("NOTICE")
+    for font in FONTS:
+        data = (FONT_FOLDER / font.file).read_bytes()
+        entry = notice.split(f"fonts/{font.file} (", 1)[1]
+        assert entry.startswith(f"{len(data):,} bytes)"), font.file
+        sha = entry.split("sha256 ", 1)[1].split()[0]
+        assert sha == hashlib.sha256(data).hexdigest(), font.file
+    assert "SIL Open Font License 1.1" in notice and "fonts/OFL.txt" in notice
