@@ -45,10 +45,11 @@ $(STAMP): requirements.txt requirements-dev.txt actions/requirements.txt require
 
 install: $(STAMP) ## Create or update the virtualenv .venv from the pinned requirements
 
-# Rasa's cache (.rasa/cache) restores every component whose fingerprint is
-# unchanged; Rasa 3.6 still packages a new model on every call (README, Training).
-train: $(STAMP) ## Train the model (components restored from Rasa's cache when unchanged)
-	$(RASA) train --config config.yml --domain domain.yml --data data --out models --quiet
+# Trains only when config, domain, training data, component code or pinned
+# packages changed since the newest model was made (python -m bot.training;
+# README, "Training: what retrains"). FORCE=1 trains anyway.
+train: $(STAMP) ## Train the model if its inputs changed (FORCE=1: always)
+	$(PY) -m bot.training $(if $(FORCE),--force)
 
 run: train ## Set up, train if needed, then run Rasa, the action server and the web chat page
 	$(PY) -m bot.launch

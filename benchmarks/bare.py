@@ -17,6 +17,8 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Optional
 
+from bot.training.models import newest
+
 
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
@@ -47,9 +49,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def newest_model(folder: Path) -> Optional[Path]:
-    """The newest model archive in a folder, if any."""
-    models = sorted(folder.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
+    """The newest model archive in a folder, if any (the one Rasa loads)."""
+    return newest(folder)
 
 
 def answers(url: str) -> bool:

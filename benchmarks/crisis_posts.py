@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import ROOT
+from bot.training.models import newest
 
 PACKAGE = "construct-tracker==1.0.16"
 WHEEL = "construct_tracker-1.0.16-py3-none-any.whl"
@@ -108,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     model = args.model
     if model.is_dir():
-        model = sorted(model.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1]
+        model = newest(model) or model
     agent = Agent.load(str(model))
     data = posts()
     suicide = data["suicidewatch"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.content.nlu_data import Example, read_examples
 from bot.languages import CODES
 from bot.settings import ROOT
+from bot.training.models import newest
 
 NLU = ROOT / "data" / "nlu"
 HELD_OUT = ROOT / "tests" / "nlu"
@@ -55,10 +56,9 @@ def train_alone(code: str, work: Path) -> tuple[Path, float]:
 
 def main(codes: list[str]) -> None:
     """Print one line per language: per-language vs multilingual accuracy."""
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
+    shared = newest(ROOT / "models")
+    if shared is None:
         raise SystemExit("no multilingual model in models/: run `make train` first")
-    shared = models[-1]
     print(f"multilingual model {shared.name}: {shared.stat().st_size / 1e6:.2f} MB")
     print("lang  n    alone  shared  train-alone  size-alone")
     with tempfile.TemporaryDirectory() as tmp:

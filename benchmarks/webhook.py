@@ -82,6 +82,20 @@ def train_ours(out: Path) -> float:
     return time.monotonic() - began
 
 
+def unchanged_training() -> tuple[float, bool]:
+    """Time `make train` on the unchanged project; whether it kept the model."""
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.training"],
+        cwd=ROOT,
+        env=quiet_environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return time.monotonic() - began, "not training again" in done.stdout
+
+
 def ratio(ours: float, bare: float) -> str:
     """The ratio ours / bare with two decimals, or a dash."""
     return f"{ours / bare:.2f}" if bare > 0 else "-"
@@ -287,6 +301,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
         seconds = train_ours(work / "models")
         model = newest_model(work / "models")
         print(f"this project: `rasa train --force` {seconds:.0f} s")
+        seconds, kept = unchanged_training()
+        outcome = "model kept" if kept else "TRAINED: some input changed"
+        print(f"this project unchanged: `make train` {seconds:.1f} s ({outcome})")
     bare_model = newest_model(bare_dir / "models")
     if model is None or bare_model is None:
         print("No trained model: run `make train` first.")

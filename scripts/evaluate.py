@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bot.content.nlu_data import Example, read_examples  # noqa: E402
 from bot.review.project import Project  # noqa: E402
 from bot.review.roundtrip import reviewed_table  # noqa: E402
+from bot.training.models import newest  # noqa: E402
 
 CRISIS = {"crisis_self_harm", "immediate_danger"}
 # Held-out files and the language their messages must be detected as.
@@ -53,10 +54,10 @@ def latest_model(path: Path) -> Path:
     """The newest model file in a folder (or the file itself)."""
     if path.is_file():
         return path
-    models = sorted(path.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
+    model = newest(path)
+    if model is None:
         raise SystemExit(f"no model in {path}: run `make train` first")
-    return models[-1]
+    return model
 
 
 async def parse_all(

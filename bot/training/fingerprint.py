@@ -7,9 +7,9 @@ components add `code_fingerprint` of every `bot` module they import, directly or
 not, through `fingerprint_addon`. Modules are named, never located by absolute
 path, so two checkouts of the same commit agree.
 
-`model_stamp` combines the output fingerprints of a whole fingerprint run with
-the domain and the config: equal stamps mean that `rasa train` would package
-the very same model again.
+`project_stamp` combines the digests of every training input (bot.training.inputs
+gathers them): equal stamps mean that `rasa train` would make the same model
+again, so `make train` keeps the model it already has (bot.training.__main__).
 
 Pure: must not import Rasa.
 """
@@ -161,24 +161,23 @@ def files_digest(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def model_stamp(
-    nodes: Mapping[str, Optional[str]], parts: Mapping[str, str]
-) -> Optional[str]:
-    """The identity of the model a training would package now.
+def file_digest(path: Path) -> str:
+    """A hex SHA-256 of one file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def project_stamp(parts: Mapping[str, str]) -> str:
+    """The identity of the model `rasa train` would make from these inputs.
 
     Args:
-        nodes: Per graph node of the fingerprint run, the fingerprint of its
-            cached output, or None when the cache has no output for it (it
-            would be trained).
-        parts: Digests of what the package holds besides the node outputs
-            (the full domain with its responses, the graph schemas from
-            config.yml, the Rasa version).
+        parts: A digest or version per input of the training (each training
+            data file, the config, the domain, each custom component's code
+            and extra inputs, Rasa's and Python's versions, the pinned
+            packages), keyed by a name that says what it is.
 
     Returns:
-        A hex SHA-256 independent of the order of either mapping, or None
-        when some node would be trained.
+        A hex SHA-256 independent of the mapping's order: equal stamps mean
+        that training would make the same model again.
     """
-    if any(value is None for value in nodes.values()):
-        return None
-    payload = json.dumps({"nodes": dict(nodes), "parts": dict(parts)}, sort_keys=True)
+    payload = json.dumps(dict(parts), sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -23,6 +23,7 @@ from sklearn.pipeline import make_pipeline
 
 from bot.classifier import LogisticRegressionIntentClassifier
 from bot.linear import TfidfLogisticScorer, predict_in_place
+from bot.training.models import newest
 
 TEXTS = [
     ("hello there", "greet"),
@@ -161,10 +162,10 @@ def test_the_trained_crisis_model_scores_as_its_pipeline(tmp_path: Path) -> None
     from bot.safety.crisis_model import CrisisModel, normalise
     from bot.settings import ROOT
 
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
+    model = newest(ROOT / "models")
+    if model is None:
         pytest.skip("no trained model in models/ (make train)")
-    with tarfile.open(models[-1]) as archive:
+    with tarfile.open(model) as archive:
         member = next(
             m for m in archive.getmembers() if m.name.endswith("crisis_model.pkl")
         )

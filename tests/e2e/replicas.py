@@ -20,6 +20,7 @@ import aiohttp
 
 from bot.launch import Services
 from bot.settings import ROOT, Settings
+from bot.training.models import newest
 from tests.e2e.services import HOST, POSTGRES, RABBITMQ, REDIS, free_port, run_name
 
 
@@ -87,9 +88,9 @@ def replica_settings(work: Path, shared: Shared, **extra: Any) -> Settings:
 
 def latest_model() -> Path:
     """The newest trained model (the suite never trains)."""
-    models = sorted((ROOT / "models").glob("*.tar.gz"))
-    assert models, "no trained model in models/: run `make train` (make test does)"
-    return models[-1]
+    model = newest(ROOT / "models")
+    assert model, "no trained model in models/: run `make train` (make test does)"
+    return model
 
 
 @contextlib.contextmanager

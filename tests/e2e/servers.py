@@ -17,6 +17,7 @@ import pytest
 
 from bot.launch import Services
 from bot.settings import ROOT, Settings
+from bot.training.models import newest
 
 
 def free_port() -> int:
@@ -44,8 +45,8 @@ def running_services(
     Yields:
         The running services (use with `yield from` in a fixture).
     """
-    models = sorted((ROOT / "models").glob("*.tar.gz"))
-    assert models, "no trained model in models/: run `make train` (make test does)"
+    model = newest(ROOT / "models")
+    assert model, "no trained model in models/: run `make train` (make test does)"
     work = tmp_path_factory.mktemp(name)
     settings.setdefault("console_enabled", False)
     config = Settings(
@@ -55,7 +56,7 @@ def running_services(
         tracker_db=work / database,
         **settings,
     )
-    running = Services(config, model=models[-1])
+    running = Services(config, model=model)
     running.start(log=work / "servers.log")
     try:
         running.wait_ready(timeout=300)

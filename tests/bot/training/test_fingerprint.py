@@ -6,11 +6,12 @@ from pathlib import Path
 from bot.training.fingerprint import (
     checkout,
     code_fingerprint,
+    file_digest,
     files_digest,
     imported_names,
-    model_stamp,
     module_closure,
     module_file,
+    project_stamp,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -113,15 +114,13 @@ def test_files_digest_sees_content_and_names(tmp_path: Path) -> None:
     assert files_digest(inputs) != before
 
 
-def test_model_stamp_needs_every_node_and_ignores_order() -> None:
-    parts = {"domain": "d", "rasa": "3.6.21"}
-    nodes = {"train_a": "1", "train_b": "2"}
-    stamp = model_stamp(nodes, parts)
-    assert stamp is not None
-    assert (
-        model_stamp(dict(reversed(nodes.items())), dict(reversed(parts.items())))
-        == stamp
-    )
-    assert model_stamp({**nodes, "train_b": "3"}, parts) != stamp
-    assert model_stamp(nodes, {**parts, "domain": "other"}) != stamp
-    assert model_stamp({**nodes, "train_c": None}, parts) is None
+def test_project_stamp_sees_every_part_and_ignores_order(tmp_path: Path) -> None:
+    nlu = tmp_path / "nlu.yml"
+    nlu.write_text("nlu: []\n")
+    parts = {"rasa": "3.6.21", "data/nlu.yml": file_digest(nlu), "code:x": "c"}
+    stamp = project_stamp(parts)
+    assert project_stamp(dict(reversed(parts.items()))) == stamp
+    nlu.write_text("nlu: [x]\n")
+    assert project_stamp({**parts, "data/nlu.yml": file_digest(nlu)}) != stamp
+    assert project_stamp({**parts, "rasa": "3.6.20"}) != stamp
+    assert project_stamp({**parts, "data/other.yml": "d"}) != stamp
