@@ -37,7 +37,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import CheckedChannel, Handler, PlatformOutput
 from bot.channels.checks import PayloadError
-from bot.channels.numbered import ButtonMemory
+from bot.channels.memory import ChannelMemory
 from bot.channels.received import Received
 from bot.http.guard import on_server_start
 from bot.settings import Settings
@@ -84,21 +84,21 @@ class AppOutput(PlatformOutput):
 
     last_buttons_only = False
 
-    def __init__(self, buttons: Optional[ButtonMemory], in_turn: bool = False) -> None:
+    def __init__(self, buttons: Optional[ChannelMemory], in_turn: bool = False) -> None:
         super().__init__(buttons)
         self.in_turn = in_turn
         self._numbered: list[Mapping[str, Any]] = []
         self._shown: list[Mapping[str, Any]] = []
         self._held: Optional[tuple[str, str, list[dict[str, Any]]]] = None
 
-    def offer(self, recipient: str, buttons: Sequence[Mapping[str, Any]]) -> None:
+    async def offer(self, recipient: str, buttons: Sequence[Mapping[str, Any]]) -> None:
         """Remember buttons shown as the platform's buttons (titles map back)."""
         self._shown.extend(buttons)
-        self._remember(recipient)
+        await self._remember(recipient)
 
-    def _remember(self, recipient: str) -> None:
+    async def _remember(self, recipient: str) -> None:
         if self.memory is not None:
-            self.memory.remember(recipient, [*self._numbered, *self._shown])
+            await self.memory.offer_buttons(recipient, [*self._numbered, *self._shown])
 
     async def post_buttons(
         self, recipient: str, text: str, buttons: Sequence[Mapping[str, Any]]
@@ -106,7 +106,7 @@ class AppOutput(PlatformOutput):
         """Numbered text, numbers running on through the turn."""
         start = len(self._numbered) + 1
         self._numbered.extend(buttons)
-        self._remember(recipient)
+        await self._remember(recipient)
         await self._post_parts(recipient, numbered_from(text, buttons, start))
 
     async def send_text_message(
@@ -277,7 +277,7 @@ class AppChannel(CheckedChannel):
             received = self.read(request.body)
         except PayloadError as error:
             return response.json({"error": str(error)}, status=400)
-        fresh = [r for r in received if not r.key or self.first_delivery(r.key)]
+        fresh = [r for r in received if not r.key or await self.first_delivery(r.key)]
         if len(fresh) < len(received):
             logger.info(
                 "%s: %d repeated deliveries ignored",

@@ -53,12 +53,13 @@ from bot.channels.checks import (
     check_id,
     check_message,
 )
-from bot.channels.deliveries import Deliveries
-from bot.channels.numbered import ButtonMemory, numbered_text, text_parts
+from bot.channels.memory import ChannelMemory
+from bot.channels.numbered import numbered_text, text_parts
 from bot.channels.signatures import hmac_sha256, signature_matches
 from bot.channels.turn import handle_turn, rate_notice, store_notice
 from bot.ratelimit.limiter import limiter
 from bot.ratelimit.rules import SENDER
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +88,22 @@ class CheckedChannel(InputChannel):
     """Base of every channel: the shared input rules (see the module docstring).
 
     Attributes:
-        deliveries: Ids of deliveries already seen (one per channel instance).
-        buttons: The numbered buttons last offered to each person.
+        memory: Ids of deliveries already seen and the numbered buttons last
+            offered to each person (one per channel instance).
     """
 
     @property
-    def deliveries(self) -> Deliveries:
-        """Ids of deliveries already seen (made on first use)."""
-        seen: Optional[Deliveries] = getattr(self, "_deliveries", None)
-        if seen is None:
-            seen = self._deliveries = Deliveries()
-        return seen
+    def memory(self) -> ChannelMemory:
+        """Deliveries seen and buttons offered (`bot.channels.memory`).
 
-    @property
-    def buttons(self) -> ButtonMemory:
-        """The numbered buttons last offered to each person (made on first use)."""
-        memory: Optional[ButtonMemory] = getattr(self, "_buttons", None)
+        Made on first use; shared in Redis by the replicas when REDIS_HOST is
+        set.
+        """
+        memory: Optional[ChannelMemory] = getattr(self, "_memory", None)
         if memory is None:
-            memory = self._buttons = ButtonMemory()
+            memory = self._memory = ChannelMemory.from_settings(
+                self.name(), Settings.from_env()
+            )
         return memory
 
     def check(
@@ -172,8 +171,8 @@ class CheckedChannel(InputChannel):
             raise ValueError(f"unknown signature encoding {encoding!r}")
         return signature_matches(expected, given[len(prefix) :])
 
-    def first_delivery(self, key: str) -> bool:
-        """Whether a delivery is new (see `Deliveries.first_time`).
+    async def first_delivery(self, key: str) -> bool:
+        """Whether a delivery is new (see `ChannelMemory.first_delivery`).
 
         Args:
             key: The delivery's id.
@@ -181,7 +180,7 @@ class CheckedChannel(InputChannel):
         Returns:
             False for a repeat (do not process it again).
         """
-        return self.deliveries.first_time(key)
+        return await self.memory.first_delivery(key)
 
     async def process(
         self,
@@ -211,8 +210,7 @@ class CheckedChannel(InputChannel):
         """
         if not await self.within_limit(incoming, output):
             return [LIMITED]
-        text = self.buttons.resolve(incoming.sender, incoming.text)
-        self.buttons.forget(incoming.sender)
+        text = await self.memory.reply_payload(incoming.sender, incoming.text)
         merged = {**(incoming.metadata or {}), **(metadata or {})} or None
         message = UserMessage(
             text, output, incoming.sender, input_channel=self.name(), metadata=merged
@@ -277,8 +275,8 @@ class PlatformOutput(OutputChannel):
     """Base of the messaging apps' outputs (see the module docstring).
 
     Args:
-        buttons: The channel's `ButtonMemory` (numbered buttons are kept there
-            for the person's reply); None keeps none.
+        buttons: The channel's `ChannelMemory` (numbered buttons are kept
+            there for the person's reply); None keeps none.
         timeout: Seconds a call to the platform may take.
 
     Attributes:
@@ -290,7 +288,7 @@ class PlatformOutput(OutputChannel):
     max_text_chars = 4096
 
     def __init__(
-        self, buttons: Optional[ButtonMemory] = None, timeout: float = PLATFORM_TIMEOUT
+        self, buttons: Optional[ChannelMemory] = None, timeout: float = PLATFORM_TIMEOUT
     ) -> None:
         self.memory = buttons
         self.timeout = timeout
@@ -316,7 +314,7 @@ class PlatformOutput(OutputChannel):
             buttons: Buttons as Rasa gives them (`title`, `payload`).
         """
         if self.memory is not None:
-            self.memory.remember(recipient, buttons)
+            await self.memory.offer_buttons(recipient, buttons)
         await self._post_parts(recipient, numbered_text(text, buttons))
 
     async def send_text_message(

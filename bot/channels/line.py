@@ -27,7 +27,7 @@ from bot.channels.line_wire import (
     reply_body,
     text_message,
 )
-from bot.channels.numbered import ButtonMemory
+from bot.channels.memory import ChannelMemory
 from bot.channels.received import Received, read_json_object
 from bot.settings import Settings
 
@@ -52,7 +52,7 @@ class LineOutput(AppOutput):
     def __init__(
         self,
         settings: Settings,
-        buttons: Optional[ButtonMemory],
+        buttons: Optional[ChannelMemory],
         reply_token: str = "",
         in_turn: bool = False,
     ) -> None:
@@ -81,7 +81,7 @@ class LineOutput(AppOutput):
         if not quick_replies_fit(text, buttons):
             await super().post_buttons(recipient, text, buttons)
             return
-        self.offer(recipient, buttons)
+        await self.offer(recipient, buttons)
         await self._send(recipient, text_message(text, buttons))
 
     async def _send(self, recipient: str, message: dict[str, Any]) -> None:
@@ -131,8 +131,8 @@ class LineInput(AppChannel):
     def output(self, received: Optional[Received] = None) -> AppOutput:
         """A turn replies with its event's token; outside a turn, pushes."""
         if received is None:
-            return LineOutput(self.settings, self.buttons)
-        return LineOutput(self.settings, self.buttons, received.reply_token, True)
+            return LineOutput(self.settings, self.memory)
+        return LineOutput(self.settings, self.memory, received.reply_token, True)
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         """`X-Line-Signature`: base64 HMAC-SHA256 under the channel secret."""

@@ -50,7 +50,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import CheckedChannel, PlatformOutput, off_response
 from bot.channels.checks import PayloadError
-from bot.channels.numbered import ButtonMemory, numbered_text
+from bot.channels.memory import ChannelMemory
+from bot.channels.numbered import numbered_text
 from bot.channels.signatures import hmac_sha256, signature_matches
 from bot.channels.turn import store_notice
 from bot.settings import Settings
@@ -245,7 +246,7 @@ class MessengerOutput(PlatformOutput):
         page_token: str,
         app_secret: str,
         api_url: str,
-        buttons: Optional[ButtonMemory] = None,
+        buttons: Optional[ChannelMemory] = None,
     ) -> None:
         super().__init__(buttons)
         self.url = f"{api_url.rstrip('/')}/me/messages"
@@ -276,7 +277,7 @@ class MessengerOutput(PlatformOutput):
             await super().post_buttons(recipient, text, buttons)
             return
         if self.memory is not None:
-            self.memory.remember(recipient, buttons)
+            await self.memory.offer_buttons(recipient, buttons)
         await self.send(recipient, message)
 
     def _endpoint(self) -> str:
@@ -326,7 +327,7 @@ class MessengerChannel(CheckedChannel, FacebookInput):
         if not self.configured:
             return None
         return MessengerOutput(
-            self.fb_access_token, self.fb_secret, self.api_url, self.buttons
+            self.fb_access_token, self.fb_secret, self.api_url, self.memory
         )
 
     def blueprint(
@@ -380,7 +381,7 @@ class MessengerChannel(CheckedChannel, FacebookInput):
             return response.json({"error": "the body must be an object"}, status=400)
         handled = 0
         for event in parse_events(payload):
-            if event.key is not None and not self.first_delivery(event.key):
+            if event.key is not None and not await self.first_delivery(event.key):
                 continue
             try:
                 incoming = self.check(event.sender, event.text, media=event.media)

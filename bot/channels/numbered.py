@@ -30,6 +30,52 @@ def numbered_text(text: str, buttons: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join([text, *lines] if text else lines)
 
 
+Offered = tuple[tuple[str, str], ...]
+
+
+def offered_pairs(buttons: Sequence[Mapping[str, Any]]) -> Offered:
+    """The (title, payload) of each button, as remembered for the reply.
+
+    Args:
+        buttons: Buttons as Rasa gives them (a button without payload stands
+            for its title).
+
+    Returns:
+        One pair per button, in order.
+    """
+    return tuple(
+        (_title(button), str(button.get("payload") or _title(button)))
+        for button in buttons
+    )
+
+
+def payload_for(offered: Offered, text: str) -> str:
+    """The payload a reply stands for, given the buttons offered.
+
+    Args:
+        offered: The pairs of the buttons last offered (`offered_pairs`).
+        text: The person's reply.
+
+    Returns:
+        The payload of the button whose number (or exact title, case
+        insensitive) `text` is; else `text` unchanged (a number with no
+        button offered included).
+    """
+    if not offered:
+        return text
+    answer = text.strip()
+    if answer.isdecimal():  # "2", or "๒" typed on a Thai keyboard
+        index = int(answer) - 1
+        if 0 <= index < len(offered):
+            return offered[index][1]
+        return text
+    folded = answer.casefold()
+    for title, payload in offered:
+        if title and title.strip().casefold() == folded:
+            return payload
+    return text
+
+
 class ButtonMemory:
     """The buttons last offered to each recipient, so "1"/"2" maps to a payload.
 
@@ -40,7 +86,7 @@ class ButtonMemory:
 
     def __init__(self, size: int = DEFAULT_RECIPIENTS) -> None:
         self._size = size
-        self._offered: OrderedDict[str, tuple[tuple[str, str], ...]] = OrderedDict()
+        self._offered: OrderedDict[str, Offered] = OrderedDict()
 
     def remember(self, recipient: str, buttons: Sequence[Mapping[str, Any]]) -> None:
         """Keep the buttons just offered to a recipient (replacing earlier ones).
@@ -50,10 +96,7 @@ class ButtonMemory:
             buttons: Buttons as Rasa gives them; empty forgets the recipient's.
         """
         self._offered.pop(recipient, None)
-        pairs = tuple(
-            (_title(button), str(button.get("payload") or _title(button)))
-            for button in buttons
-        )
+        pairs = offered_pairs(buttons)
         if not pairs:
             return
         self._offered[recipient] = pairs
@@ -69,31 +112,16 @@ class ButtonMemory:
         self._offered.pop(recipient, None)
 
     def resolve(self, recipient: str, text: str) -> str:
-        """The payload a reply stands for.
+        """The payload a reply stands for (`payload_for` of its buttons).
 
         Args:
             recipient: The conversation id.
             text: The person's reply.
 
         Returns:
-            The payload of the button whose number (or exact title, case
-            insensitive) `text` is; else `text` unchanged (a number with no
-            button offered included).
+            The payload, or `text` unchanged.
         """
-        offered = self._offered.get(recipient)
-        if not offered:
-            return text
-        answer = text.strip()
-        if answer.isdecimal():  # "2", or "๒" typed on a Thai keyboard
-            index = int(answer) - 1
-            if 0 <= index < len(offered):
-                return offered[index][1]
-            return text
-        folded = answer.casefold()
-        for title, payload in offered:
-            if title and title.strip().casefold() == folded:
-                return payload
-        return text
+        return payload_for(self._offered.get(recipient, ()), text)
 
 
 def _title(button: Mapping[str, Any]) -> str:

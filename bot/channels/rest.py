@@ -123,7 +123,7 @@ class CheckedRestInput(CheckedChannel, RestInput):
             except PayloadError as error:
                 return response.json({"error": str(error)}, status=400)
             delivery = f"{incoming.sender}:{message_id}"
-            if message_id is not None and not self.first_delivery(delivery):
+            if message_id is not None and not await self.first_delivery(delivery):
                 return response.json([])
             collector = CollectingOutputChannel()
             unread = await self.mailbox.collect(incoming.sender)
@@ -133,7 +133,7 @@ class CheckedRestInput(CheckedChannel, RestInput):
             if failures == [LIMITED]:
                 # Over the conversation's rate limit: the kind answer only.
                 if message_id is not None:
-                    self.deliveries.forget(delivery)
+                    await self.memory.forget_delivery(delivery)
                 return response.json(
                     [*unread, *collector.messages],
                     status=429,
@@ -142,7 +142,7 @@ class CheckedRestInput(CheckedChannel, RestInput):
             # The store failed: what was produced (a crisis answer included),
             # then the notice asking the person to send the message again.
             if message_id is not None:
-                self.deliveries.forget(delivery)
+                await self.memory.forget_delivery(delivery)
             return response.json(
                 [*unread, *collector.messages],
                 status=503,

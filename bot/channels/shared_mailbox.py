@@ -15,21 +15,17 @@ logged), so it still reaches a person who asks this replica.
 import asyncio
 import hashlib
 import json
-import logging
-import math
-import time
 from typing import Any
 
 from bot.channels.mailbox import KEEP_SECONDS, PER_RECIPIENT, Mailbox
 from bot.settings import Settings
-
-logger = logging.getLogger(__name__)
+from bot.shared_redis import RedisLink
 
 #: Seconds between two looks while a long poll waits.
 POLL_SECONDS = 0.25
 #: Seconds Redis may take to connect or to answer.
 REDIS_TIMEOUT = 1.0
-WARN_EVERY = 60.0
+KEPT_HERE = "messages are kept in this process meanwhile"
 
 
 def mailbox_key(prefix: str, recipient: str) -> str:
@@ -55,37 +51,25 @@ class SharedMailbox(Mailbox):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.prefix = settings.redis_prefix or "safety"
-        self._options: dict[str, Any] = {
-            "host": settings.redis_host,
-            "port": settings.redis_port,
-            "db": settings.redis_db,
-            "password": settings.redis_password or None,
-            "socket_timeout": REDIS_TIMEOUT,
-            "socket_connect_timeout": REDIS_TIMEOUT,
-        }
-        self._clients: dict[int, Any] = {}
-        self._last_warning = -math.inf
-
-    def _client(self) -> Any:
-        import redis.asyncio
-
-        loop = id(asyncio.get_running_loop())
-        client = self._clients.get(loop)
-        if client is None:
-            client = self._clients[loop] = redis.asyncio.Redis(**self._options)
-        return client
+        self._redis = RedisLink(
+            settings.redis_host,
+            settings.redis_port,
+            settings.redis_db,
+            settings.redis_password,
+            REDIS_TIMEOUT,
+        )
 
     async def deliver(self, recipient: str, message: dict[str, Any]) -> None:
         """Leave a message in the person's shared mailbox."""
         key = mailbox_key(self.prefix, recipient)
         try:
-            async with self._client().pipeline(transaction=True) as pipe:
+            async with self._redis.client().pipeline(transaction=True) as pipe:
                 pipe.rpush(key, json.dumps(message))
                 pipe.ltrim(key, -PER_RECIPIENT, -1)
                 pipe.expire(key, int(KEEP_SECONDS))
                 await pipe.execute()
         except Exception as error:
-            self._warn(error)
+            self._redis.failed(error, "Mailbox", KEPT_HERE)
             super().put(recipient, message)
 
     async def collect(self, recipient: str) -> list[dict[str, Any]]:
@@ -93,12 +77,12 @@ class SharedMailbox(Mailbox):
         key = mailbox_key(self.prefix, recipient)
         local = super().take(recipient)
         try:
-            async with self._client().pipeline(transaction=True) as pipe:
+            async with self._redis.client().pipeline(transaction=True) as pipe:
                 pipe.lrange(key, 0, -1)
                 pipe.delete(key)
                 raw, _ = await pipe.execute()
         except Exception as error:
-            self._warn(error)
+            self._redis.failed(error, "Mailbox", KEPT_HERE)
             return local
         return local + [json.loads(item) for item in raw]
 
@@ -111,13 +95,3 @@ class SharedMailbox(Mailbox):
             if found or loop.time() >= deadline:
                 return found
             await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - loop.time())))
-
-    def _warn(self, error: Exception) -> None:
-        now = time.monotonic()
-        if now - self._last_warning >= WARN_EVERY:
-            self._last_warning = now
-            logger.warning(
-                "Mailbox: Redis unreachable (%s); messages are kept in this "
-                "process meanwhile.",
-                type(error).__name__,
-            )

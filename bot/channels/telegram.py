@@ -56,7 +56,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import PLATFORM_TIMEOUT, CheckedChannel, off_response
 from bot.channels.checks import MAX_MESSAGE_CHARS, PayloadError
-from bot.channels.numbered import ButtonMemory, numbered_text
+from bot.channels.memory import ChannelMemory
+from bot.channels.numbered import numbered_text
 from bot.channels.signatures import signature_matches
 from bot.channels.turn import store_notice
 from bot.settings import Settings
@@ -224,7 +225,7 @@ class TelegramOutput(RasaTelegramOutput):
         token: str,
         api_url: str,
         session: SharedSession,
-        buttons: ButtonMemory,
+        buttons: ChannelMemory,
     ) -> None:
         Bot.__init__(
             self,
@@ -263,7 +264,7 @@ class TelegramOutput(RasaTelegramOutput):
         data.
         """
         if not fits_callback_data(buttons):
-            self.memory.remember(recipient_id, buttons)
+            await self.memory.offer_buttons(recipient_id, buttons)
             await self.send_text_message(recipient_id, numbered_text(text, buttons))
             return
         await super().send_text_with_buttons(
@@ -332,7 +333,7 @@ class TelegramChannel(CheckedChannel, TelegramInput):
         if not self.access_token:
             return None
         return TelegramOutput(
-            self.access_token, self.api_url, self.session, self.buttons
+            self.access_token, self.api_url, self.session, self.memory
         )
 
     def blueprint(
@@ -375,7 +376,7 @@ class TelegramChannel(CheckedChannel, TelegramInput):
         if not isinstance(update, dict):
             return response.json({"error": "the body must be an update"}, status=400)
         number = update_id(update)
-        if number is not None and not self.first_delivery(f"update:{number}"):
+        if number is not None and not await self.first_delivery(f"update:{number}"):
             return response.json({"status": "duplicate"})
         message = parse_update(update)
         if message is None:

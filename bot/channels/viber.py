@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.apps import AppChannel, AppOutput, signature_refusal
-from bot.channels.numbered import ButtonMemory
+from bot.channels.memory import ChannelMemory
 from bot.channels.received import Received, read_json_object
 from bot.channels.viber_wire import (
     MAX_TEXT_CHARS,
@@ -46,7 +46,7 @@ class ViberOutput(AppOutput):
     def __init__(
         self,
         settings: Settings,
-        buttons: Optional[ButtonMemory],
+        buttons: Optional[ChannelMemory],
         in_turn: bool = False,
     ) -> None:
         super().__init__(buttons, in_turn)
@@ -70,7 +70,7 @@ class ViberOutput(AppOutput):
         if not text.strip() or not keyboard_fits(buttons):
             await super().post_buttons(recipient, text, buttons)
             return
-        self.offer(recipient, buttons)
+        await self.offer(recipient, buttons)
         body = text_message(viber_id(recipient), self.sender_name, text, buttons)
         await self._send(body)
 
@@ -95,7 +95,7 @@ class ViberInput(AppChannel):
 
     def output(self, received: Optional[Received] = None) -> AppOutput:
         """The same output in and outside a turn."""
-        return ViberOutput(self.settings, self.buttons, in_turn=received is not None)
+        return ViberOutput(self.settings, self.memory, in_turn=received is not None)
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         """`X-Viber-Content-Signature`: hex HMAC-SHA256 under the bot's token."""

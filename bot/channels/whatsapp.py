@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.apps import AppChannel, AppOutput, signature_refusal
-from bot.channels.numbered import ButtonMemory
+from bot.channels.memory import ChannelMemory
 from bot.channels.received import Received, read_json_object
 from bot.channels.whatsapp_wire import (
     MAX_TEXT_CHARS,
@@ -42,7 +42,7 @@ class WhatsAppOutput(AppOutput):
     def __init__(
         self,
         settings: Settings,
-        buttons: Optional[ButtonMemory],
+        buttons: Optional[ChannelMemory],
         in_turn: bool = False,
     ) -> None:
         super().__init__(buttons, in_turn)
@@ -67,7 +67,7 @@ class WhatsAppOutput(AppOutput):
         if body is None:
             await super().post_buttons(recipient, text, buttons)
             return
-        self.offer(recipient, buttons)
+        await self.offer(recipient, buttons)
         await self.post_json(self.url, body, self.headers)
 
 
@@ -90,7 +90,7 @@ class WhatsAppInput(AppChannel):
 
     def output(self, received: Optional[Received] = None) -> AppOutput:
         """The same output in and outside a turn."""
-        return WhatsAppOutput(self.settings, self.buttons, in_turn=received is not None)
+        return WhatsAppOutput(self.settings, self.memory, in_turn=received is not None)
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         """`X-Hub-Signature-256: sha256=<hex>` under the app secret."""

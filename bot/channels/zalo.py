@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.apps import AppChannel, AppOutput, signature_refusal
 from bot.channels.checks import PayloadError
-from bot.channels.numbered import ButtonMemory
+from bot.channels.memory import ChannelMemory
 from bot.channels.received import Received, read_json_object
 from bot.channels.zalo_wire import (
     MAX_TEXT_CHARS,
@@ -48,7 +48,7 @@ class ZaloOutput(AppOutput):
     def __init__(
         self,
         settings: Settings,
-        buttons: Optional[ButtonMemory],
+        buttons: Optional[ChannelMemory],
         in_turn: bool = False,
     ) -> None:
         super().__init__(buttons, in_turn)
@@ -71,7 +71,7 @@ class ZaloOutput(AppOutput):
         if not buttons_fit(text, buttons):
             await super().post_buttons(recipient, text, buttons)
             return
-        self.offer(recipient, buttons)
+        await self.offer(recipient, buttons)
         await self._send(text_message(recipient, text, buttons))
 
     async def _send(self, body: dict[str, Any]) -> None:
@@ -100,7 +100,7 @@ class ZaloInput(AppChannel):
 
     def output(self, received: Optional[Received] = None) -> AppOutput:
         """The same output in and outside a turn."""
-        return ZaloOutput(self.settings, self.buttons, in_turn=received is not None)
+        return ZaloOutput(self.settings, self.memory, in_turn=received is not None)
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         """`X-ZEvent-Signature: mac=<sha256(app id + body + timestamp + secret)>`."""

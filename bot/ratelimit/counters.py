@@ -6,20 +6,17 @@ in the log, at most once a minute). Redis does `INCR` and `PEXPIRE` in one
 transaction, so a counter never outlives its window by more than `ttl`.
 """
 
-import logging
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Optional
 
-logger = logging.getLogger(__name__)
+from bot.shared_redis import RedisLink
 
 #: Seconds Redis may take to connect or to answer.
 REDIS_TIMEOUT = 0.5
 #: Counters kept at most in a process (the oldest go first).
 MEMORY_KEYS = 100_000
-WARN_EVERY = 60.0
 
 
 class MemoryCounters:
@@ -68,48 +65,23 @@ class RedisCounters:
         password: str = "",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._options: dict[str, Any] = {
-            "host": host,
-            "port": int(port),
-            "db": int(db),
-            "password": password or None,
-            "socket_timeout": REDIS_TIMEOUT,
-            "socket_connect_timeout": REDIS_TIMEOUT,
-        }
-        self._clients: dict[int, Any] = {}
-        self._clock = clock
-        self._last_warning = -math.inf
-        self.unavailable = 0
+        self._redis = RedisLink(host, port, db, password, REDIS_TIMEOUT, clock)
 
-    def _client(self) -> Any:
-        """The client of the running event loop (redis.asyncio binds to one)."""
-        import asyncio
-
-        import redis.asyncio
-
-        loop = id(asyncio.get_running_loop())
-        client = self._clients.get(loop)
-        if client is None:
-            client = self._clients[loop] = redis.asyncio.Redis(**self._options)
-        return client
+    @property
+    def unavailable(self) -> int:
+        """How many counts failed because Redis did not answer."""
+        return self._redis.failures
 
     async def count(self, key: str, ttl: float) -> Optional[int]:
         """Add one to `key` (kept `ttl` seconds); None when Redis fails."""
         try:
-            async with self._client().pipeline(transaction=True) as pipe:
+            async with self._redis.client().pipeline(transaction=True) as pipe:
                 pipe.incr(key)
                 pipe.pexpire(key, int(ttl * 1000))
                 value, _ = await pipe.execute()
             return int(value)
         except Exception as error:
-            self.unavailable += 1
-            now = self._clock()
-            if now - self._last_warning >= WARN_EVERY:
-                self._last_warning = now
-                logger.warning(
-                    "Rate limits: Redis unreachable (%s); messages are allowed "
-                    "without counting (%d so far).",
-                    type(error).__name__,
-                    self.unavailable,
-                )
+            self._redis.failed(
+                error, "Rate limits", "messages are allowed without counting"
+            )
             return None

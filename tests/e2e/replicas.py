@@ -165,6 +165,7 @@ async def say(
     text: str,
     address: Optional[str] = None,
     timeout: float = 120,
+    message_id: Optional[str] = None,
 ) -> Reply:
     """Send one message to a replica's REST webhook.
 
@@ -175,15 +176,19 @@ async def say(
         text: The message.
         address: X-Forwarded-For (the person's address, PROXIES_COUNT=1).
         timeout: Seconds to wait for the answer.
+        message_id: The delivery's id (a retry sends the same id).
 
     Returns:
         The answer; status 0 when the replica could not be reached.
     """
     headers = {"X-Forwarded-For": address} if address else {}
+    sent = {"sender": sender, "message": text}
+    if message_id is not None:
+        sent["message_id"] = message_id
     try:
         async with session.post(
             f"{base}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text},
+            json=sent,
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=timeout),
         ) as reply:

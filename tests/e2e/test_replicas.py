@@ -13,6 +13,8 @@ the reason, only where one of the three is not reachable on 127.0.0.1.
 - Messages of one conversation sent at once to both replicas are processed one
   at a time (the shared lock): each stored once and answered, turns never
   interleaved.
+- A platform's retry (the same delivery id) reaching the other replica is
+  not processed again.
 - The rate limits are shared: the replicas count one conversation's messages
   and one address's requests together, and the person is told kindly.
 """
@@ -264,6 +266,24 @@ async def test_messages_sent_at_once_to_both_replicas_are_handled_one_at_a_time(
         # but each once, each answered before the next is read.
         assert Counter(said) == Counter(redact(t) for t in texts), sender
         assert turn_problems(stored[sender], said) == [], sender
+
+
+async def test_a_retry_reaching_the_other_replica_is_processed_once(
+    replicas: list[Services], shared: Shared
+) -> None:
+    """A delivery id is claimed in Redis: the retry on replica B is not a turn."""
+    bases = [services.rasa_url for services in replicas]
+    text = f"{MESSAGES['en'][1]} retry-1"
+    async with aiohttp.ClientSession() as session:
+        first = await say(session, bases[0], "retried", text, message_id="m-1")
+        again = await say(session, bases[1], "retried", text, message_id="m-1")
+        later = await say(session, bases[1], "retried", "thank you", message_id="m-2")
+    assert first.status == 200 and first.texts
+    assert (again.status, again.body) == (200, [])
+    assert later.status == 200 and later.texts
+    stored = stored_events(shared.database)["retried"]
+    said = [text for kind, text in user_and_bot(stored) if kind == "user"]
+    assert said == [redact(text), "thank you"]
 
 
 async def test_a_conversations_rate_limit_is_counted_across_replicas(

@@ -313,5 +313,5 @@ async def test_numbers_run_on_through_a_turn() -> None:
             "1. Option 0\n2. Option 1\n3. Option 2\n4. Option 3\n5. Option 4\n6. Option 5"
         )
         assert texts[1].startswith("Second\n7. Other 0\n8. Other 1")
-    assert channel.buttons.resolve("777", "7") == "/q0"
-    assert channel.buttons.resolve("777", "2") == "/p1"
+    assert channel.memory.buttons.resolve("777", "7") == "/q0"
+    assert await channel.memory.reply_payload("777", "2") == "/p1"

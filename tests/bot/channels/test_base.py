@@ -13,8 +13,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.base import CheckedChannel, PlatformOutput, off_response
 from bot.channels.checks import MAX_MESSAGE_CHARS, SEND_IMAGE, Incoming, PayloadError
+from bot.channels.memory import ChannelMemory
 from bot.channels.notice import StoreNotice
-from bot.channels.numbered import ButtonMemory
 from bot.channels.signatures import hmac_sha256
 from bot.settings import ROOT
 from bot.store_health import report_store_failure
@@ -142,12 +142,12 @@ def test_signed_refuses_an_unknown_encoding() -> None:
 # --- deliveries and per-instance state --------------------------------------
 
 
-def test_first_delivery_is_per_channel_instance() -> None:
+async def test_first_delivery_is_per_channel_instance() -> None:
     one, two = Channel(), Channel()
-    assert one.first_delivery("42")
-    assert not one.first_delivery("42")
-    assert two.first_delivery("42")
-    assert one.deliveries is one.deliveries and one.buttons is one.buttons
+    assert await one.first_delivery("42")
+    assert not await one.first_delivery("42")
+    assert await two.first_delivery("42")
+    assert one.memory is one.memory
 
 
 def test_off_response_is_a_503_json() -> None:
@@ -173,7 +173,7 @@ async def test_process_runs_the_turn_and_returns_no_failures() -> None:
 
 async def test_process_maps_a_number_to_the_button_offered_once() -> None:
     channel, rasa = Channel(), FakeRasa()
-    output = Recorder(channel.buttons)
+    output = Recorder(channel.memory)
     await channel.process(rasa, Incoming("u2", "buttons", None), output)
     assert output.posted == [("u2", "Who?\n1. Parent\n2. Teen")]
     await channel.process(rasa, Incoming("u2", "2", None), output)
@@ -278,7 +278,7 @@ async def test_post_json(
     platform: tuple[str, list[Any]], caplog: pytest.LogCaptureFixture
 ) -> None:
     url, received = platform
-    output = Recorder(ButtonMemory())
+    output = Recorder(ChannelMemory("testing"))
     answer = await output.post_json(f"{url}/ok", {"t": 1}, {"Authorization": "B x"})
     assert answer == {"ok": True}
     assert received == [("B x", {"t": 1})]

@@ -12,7 +12,7 @@ from bot.channels.line_wire import (
     quick_replies_fit,
     text_message,
 )
-from bot.channels.numbered import ButtonMemory
+from bot.channels.memory import ChannelMemory
 from bot.channels.received import Received
 from bot.settings import Settings
 from tests.e2e.platform_stub import platform_stub
@@ -128,7 +128,9 @@ def settings(url: str) -> Settings:
 
 async def test_a_turn_replies_once_with_its_token() -> None:
     with platform_stub() as stub:
-        output = LineOutput(settings(stub.url), ButtonMemory(), "reply-token", True)
+        output = LineOutput(
+            settings(stub.url), ChannelMemory("line"), "reply-token", True
+        )
         await output.send_text_message(USER, "one")
         await output.send_text_with_buttons(
             USER, "two", [{"title": "Yes", "payload": "/affirm"}]
@@ -219,7 +221,7 @@ MENU = [
 
 
 async def test_only_the_turns_last_buttons_are_quick_replies() -> None:
-    memory = ButtonMemory()
+    memory = ChannelMemory("line")
     with platform_stub() as stub:
         output = LineOutput(settings(stub.url), memory, "reply-token", True)
         await output.send_response(
@@ -237,13 +239,18 @@ async def test_only_the_turns_last_buttons_are_quick_replies() -> None:
             "/ask_take_it_down",
             "/request_human",
         ]
-    assert memory.resolve(USER, "2") == '/change_language{"language":"th"}'
-    assert memory.resolve(USER, "talk to someone at a helpline") == "/request_human"
+    assert memory.buttons.resolve(USER, "2") == '/change_language{"language":"th"}'
+    assert (
+        memory.buttons.resolve(USER, "talk to someone at a helpline")
+        == "/request_human"
+    )
 
 
 async def test_a_message_after_buttons_releases_them_as_numbers() -> None:
     with platform_stub() as stub:
-        output = LineOutput(settings(stub.url), ButtonMemory(), "reply-token", True)
+        output = LineOutput(
+            settings(stub.url), ChannelMemory("line"), "reply-token", True
+        )
         await output.send_response(USER, {"text": "Pick:", "buttons": LANGUAGES})
         await output.send_text_message(USER, "Or just write to me.")
         await output.finish()
