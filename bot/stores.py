@@ -33,6 +33,10 @@ guarantees, configured in endpoints.yml (`type: bot.stores.PrivateSQLTrackerStor
   returns them; the event broker then gets exactly those. Rasa's own
   `stream_events` would read and rebuild the whole conversation a second
   time to find them.
+- **The console's header**: each turn's events are published with a header
+  saying whether the staff console may need them, decided from the tracker
+  at hand (`console_headers`, bot/handoff/forwarding.py), so events of
+  conversations never handed off cost the console path nothing.
 """
 
 import asyncio
@@ -68,6 +72,13 @@ from bot.database import (
     with_retries,
 )
 from bot.erasure import TurnErasure, delete_events, erasure_of_turn
+from bot.events.headers import publish
+from bot.handoff.forwarding import (
+    CRISIS_SLOT,
+    HANDOFF_SLOT,
+    console_needs_turn,
+    headers_for,
+)
 from bot.safety.redact import redact
 from bot.store_health import report_store_failure
 
@@ -115,6 +126,26 @@ def turn_steps(events: Any) -> list[tuple[str, Optional[str]]]:
             steps.append(("bot", (event.metadata or {}).get("utter_action")))
     steps.reverse()
     return steps
+
+
+def console_headers(
+    tracker: DialogueStateTracker, bodies: list[dict[str, Any]]
+) -> dict[str, str]:
+    """The headers a turn's events are published with (bot/handoff/forwarding.py).
+
+    Args:
+        tracker: The conversation after the turn (its current session).
+        bodies: The turn's events as published.
+    """
+    actions = (
+        event.action_name
+        for event in tracker.events
+        if isinstance(event, ActionExecuted)
+    )
+    needed = console_needs_turn(
+        tracker.get_slot(HANDOFF_SLOT), tracker.get_slot(CRISIS_SLOT), bodies, actions
+    )
+    return headers_for(needed)
 
 
 def new_events_of(tracker: DialogueStateTracker, stored: int) -> list[Event]:
@@ -274,9 +305,30 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             )
             return
         if self.event_broker is not None and new_events:
-            await self._stream_new_events(
-                self.event_broker, new_events, tracker.sender_id
+            self._publish_turn(self.event_broker, tracker, new_events)
+
+    def _publish_turn(
+        self,
+        broker: EventBroker,
+        tracker: DialogueStateTracker,
+        new_events: list[Event],
+    ) -> None:
+        """Publish a turn's new events, as Rasa does, with the console's header.
+
+        When the header cannot be decided, the events are forwarded.
+        """
+        bodies = [
+            {"sender_id": tracker.sender_id, **event.as_dict()} for event in new_events
+        ]
+        try:
+            headers = console_headers(tracker, bodies)
+        except Exception as error:  # unsure: forward (fail safe)
+            logger.error(
+                "Console header not decided (%s); forwarded.", type(error).__name__
             )
+            headers = headers_for(True)
+        for body in bodies:
+            publish(broker, body, headers)
 
     def _write(
         self, tracker: DialogueStateTracker, erasure: TurnErasure

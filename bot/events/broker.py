@@ -6,7 +6,9 @@ off to a person, `bot.handoff.broker.ConsoleEventBroker`) and RabbitMQ (every
 event, redacted, for analytics and audits: `bot.events.rabbit`). This broker
 passes each published event to both; either is left out when not configured
 (CONSOLE_ENABLED=false, no RABBITMQ_HOST). Neither can break a turn or delay
-the other: both only queue in `publish`.
+the other: both only queue in `publish`. The headers the tracker store
+publishes with (bot/handoff/forwarding.py: whether the console needs the
+turn) go to both; RabbitMQ gets every event whatever they say.
 
 endpoints.production.yml:
 
@@ -30,6 +32,7 @@ from typing import Any, Optional
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.events.headers import publish
 from bot.events.rabbit import RabbitEventBroker
 
 logger = logging.getLogger(__name__)
@@ -76,11 +79,18 @@ class ProductionEventBroker(EventBroker):
         """The first broker of a class (tests, counts), or None."""
         return next((b for b in self.brokers if isinstance(b, kind)), None)
 
-    def publish(self, event: dict[str, Any]) -> None:
-        """Give the event to every broker; one failing never stops the others."""
+    def publish(
+        self, event: dict[str, Any], headers: Optional[dict[str, str]] = None
+    ) -> None:
+        """Give the event to every broker; one failing never stops the others.
+
+        Args:
+            event: What the tracker store publishes.
+            headers: Passed on to the brokers that take headers.
+        """
         for broker in self.brokers:
             try:
-                broker.publish(event)
+                publish(broker, event, headers)
             except Exception as error:
                 logger.error(
                     "Event broker %s failed to take an event: %s",

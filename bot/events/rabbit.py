@@ -41,6 +41,8 @@ from typing import Any, Optional
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.events.sender import BackgroundSender
+
 logger = logging.getLogger(__name__)
 
 #: Events published together (their confirms are awaited together).
@@ -126,9 +128,9 @@ class RabbitEventBroker(EventBroker):
         self._incoming: deque[Mapping[str, Any]] = deque()
         self._ready: deque[dict[str, Any]] = deque()
         self._redacting = 0
-        self._wake: Optional[asyncio.Event] = None
-        self._idle: Optional[asyncio.Event] = None
-        self._task: Optional[asyncio.Task[None]] = None
+        self._sender = BackgroundSender(
+            self._send_forever, lambda: bool(self._incoming or self._ready)
+        )
         self._connection: Any = None
         self._exchange: Any = None
         self._lost: Optional[asyncio.Event] = None
@@ -172,17 +174,22 @@ class RabbitEventBroker(EventBroker):
 
     # Rasa's side: never blocks, never raises.
 
-    def publish(self, event: dict[str, Any]) -> None:
-        """Queue one event (redacted and sent in the background)."""
+    def publish(
+        self, event: dict[str, Any], headers: Optional[dict[str, str]] = None
+    ) -> None:
+        """Queue one event (redacted and sent in the background).
+
+        Args:
+            event: What the tracker store publishes.
+            headers: Ignored: every event goes to RabbitMQ.
+        """
         try:
-            if not self._ensure_sender():
+            if not self._sender.start():
                 self._drop(1, "no running event loop")
                 return
             self._incoming.append(event)
             self._trim()
-            assert self._wake is not None and self._idle is not None
-            self._idle.clear()
-            self._wake.set()
+            self._sender.wake()
         except Exception as error:  # a broker must never break a turn
             self._drop(1, type(error).__name__)
 
@@ -204,22 +211,11 @@ class RabbitEventBroker(EventBroker):
         Returns:
             Whether nothing is left to publish.
         """
-        if self._idle is None or self._task is None or self._task.done():
-            return not (self._incoming or self._ready)
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+        return await self._sender.flush(timeout)
 
     async def close(self) -> None:
         """Send what is buffered (within a short budget), then disconnect."""
-        await self.flush()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._sender.close(CLOSE_BUDGET)
         left = len(self._incoming) + len(self._ready)
         if left:
             self.dropped += left
@@ -234,18 +230,6 @@ class RabbitEventBroker(EventBroker):
         await self._disconnect()
 
     # The sender.
-
-    def _ensure_sender(self) -> bool:
-        if self._task is not None and not self._task.done():
-            return True
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._task = asyncio.ensure_future(self._send_forever())
-        return True
 
     def _trim(self) -> None:
         """Drop the oldest events beyond `buffer` (counted and logged)."""
@@ -265,14 +249,9 @@ class RabbitEventBroker(EventBroker):
         return len(self._incoming) + self._redacting + len(self._ready)
 
     async def _send_forever(self) -> None:
-        assert self._wake is not None and self._idle is not None
         pause = FIRST_RETRY
         while True:
-            if not (self._incoming or self._ready):
-                self._idle.set()
-                await self._wake.wait()
-                self._wake.clear()
-                continue
+            await self._sender.work()
             if self._incoming:
                 raw = [self._incoming.popleft() for _ in range(len(self._incoming))]
                 self._redacting = len(raw)

@@ -7,7 +7,11 @@ messages are forwarded, redacted (bot/handoff/transcript.py, the same
 language, in batches to `POST /internal/events`. The console keeps those of
 conversations with an open handoff (staff read them live; a high or elevated
 risk makes the handoff urgent) and drops the others. Bot messages marked as
-written by staff are not sent back.
+written by staff are not sent back. Our tracker store marks each turn's
+events with a header saying whether the console may need them
+(bot/handoff/forwarding.py); events marked "skip" (conversations with no
+handoff open or pending) are dropped at once, before any redaction or
+request; events without the header are forwarded.
 
 `publish` only queues (a bounded queue; when full, the oldest events go) and
 never raises; a background task sends. When the console is down, a batch is
@@ -20,7 +24,6 @@ the broker does nothing.
 """
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -32,7 +35,9 @@ import aiohttp
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.events.sender import BackgroundSender
 from bot.handoff.client import ConsoleClient, ConsoleUnavailableError
+from bot.handoff.forwarding import skips
 from bot.handoff.transcript import console_event
 from bot.settings import Settings
 
@@ -67,6 +72,8 @@ class ConsoleEventBroker(EventBroker):
     Attributes:
         sent: Events the console accepted or received so far.
         dropped: Events never delivered (console down, queue full).
+        skipped: Events not forwarded: their turn's header said the console
+            does not need them.
     """
 
     def __init__(
@@ -84,15 +91,14 @@ class ConsoleEventBroker(EventBroker):
         self._warn_every = float(warn_every)
         self._clock = clock
         self._queue: deque[Mapping[str, Any]] = deque()
-        self._wake: Optional[asyncio.Event] = None
-        self._idle: Optional[asyncio.Event] = None
-        self._task: Optional[asyncio.Task[None]] = None
+        self._sender = BackgroundSender(self._send_forever, lambda: bool(self._queue))
         self._last_warning = -math.inf
         self._unreported = 0
         self._retry_for = max(0.0, float(retry_for))
         self._failing_since: Optional[float] = None
         self.sent = 0
         self.dropped = 0
+        self.skipped = 0
 
     @classmethod
     async def from_endpoint_config(
@@ -124,21 +130,30 @@ class ConsoleEventBroker(EventBroker):
         """Whether the broker forwards anything."""
         return self._client is not None
 
-    def publish(self, event: dict[str, Any]) -> None:
-        """Queue one published event for the console; never blocks, never raises."""
+    def publish(
+        self, event: dict[str, Any], headers: Optional[dict[str, str]] = None
+    ) -> None:
+        """Queue one published event for the console; never blocks, never raises.
+
+        Args:
+            event: What the tracker store publishes.
+            headers: The turn's headers; "skip" (bot/handoff/forwarding.py)
+                drops the event here.
+        """
         try:
             if self._client is None or event.get("event") not in FORWARDED:
                 return
-            if not self._ensure_sender():
+            if skips(headers):
+                self.skipped += 1
+                return
+            if not self._sender.start():
                 self._drop(1, "no running event loop")
                 return
             if len(self._queue) >= self._queue_size:
                 self._queue.popleft()
                 self._drop(1, "queue full")
             self._queue.append(event)
-            assert self._wake is not None and self._idle is not None
-            self._idle.clear()
-            self._wake.set()
+            self._sender.wake()
         except Exception as error:  # a broker must never break a turn
             self._drop(1, type(error).__name__)
 
@@ -152,64 +167,36 @@ class ConsoleEventBroker(EventBroker):
         Returns:
             Whether the queue emptied within `timeout` seconds.
         """
-        if self._idle is None or self._task is None or self._task.done():
-            return not self._queue
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+        return await self._sender.flush(timeout)
 
     async def close(self) -> None:
         """Send what is queued (within a short budget), then stop the sender."""
-        await self.flush()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._sender.close(CLOSE_BUDGET_S)
         if self._queue:
             self._drop(len(self._queue), "shut down")
             self._queue.clear()
 
-    def _ensure_sender(self) -> bool:
-        """Start the background sender on the running loop if it is not running."""
-        if self._task is not None and not self._task.done():
-            return True
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._task = asyncio.ensure_future(self._send_forever())
-        return True
-
     async def _send_forever(self) -> None:
         assert self._client is not None
-        assert self._wake is not None and self._idle is not None
         async with aiohttp.ClientSession() as session:
             client = self._client.with_session(session)
             pause = FIRST_RETRY_S
             while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self._queue:
-                    count = min(self._batch_size, len(self._queue))
-                    batch = [self._queue.popleft() for _ in range(count)]
-                    if await self._send(client, batch):
-                        pause = FIRST_RETRY_S
-                        continue
-                    # Kept: back to the front, the oldest beyond the limit go.
-                    self._queue.extendleft(reversed(batch))
-                    excess = len(self._queue) - self._queue_size
-                    for _ in range(max(0, excess)):
-                        self._queue.popleft()
-                    if excess > 0:
-                        self._drop(excess, "queue full")
-                    await asyncio.sleep(pause)
-                    pause = min(LAST_RETRY_S, pause * 2)
-                self._idle.set()
+                await self._sender.work()
+                count = min(self._batch_size, len(self._queue))
+                batch = [self._queue.popleft() for _ in range(count)]
+                if await self._send(client, batch):
+                    pause = FIRST_RETRY_S
+                    continue
+                # Kept: back to the front, the oldest beyond the limit go.
+                self._queue.extendleft(reversed(batch))
+                excess = len(self._queue) - self._queue_size
+                for _ in range(max(0, excess)):
+                    self._queue.popleft()
+                if excess > 0:
+                    self._drop(excess, "queue full")
+                await asyncio.sleep(pause)
+                pause = min(LAST_RETRY_S, pause * 2)
 
     async def _send(
         self, client: ConsoleClient, batch: list[Mapping[str, Any]]

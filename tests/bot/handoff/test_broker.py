@@ -15,6 +15,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.handoff.broker import ConsoleEventBroker
 from bot.handoff.client import ConsoleClient
+from bot.handoff.forwarding import headers_for
 from bot.settings import ROOT
 from bot.stores import PrivateSQLTrackerStore
 from tests.bot.handoff.fake_console import SERVICE_TOKEN, FakeConsole, down_url
@@ -273,3 +274,136 @@ async def test_with_retry_for_events_go_once_the_time_is_up(
     assert await broker.flush(timeout=15)
     assert (broker.sent, broker.dropped) == (0, 1)
     await broker.close()
+
+
+async def test_events_of_a_turn_marked_skip_cost_nothing(console: FakeConsole) -> None:
+    broker = broker_of(console.url)
+    broker.publish(user("c-1", "not needed"), headers=headers_for(False))
+    broker.publish(bot("c-1", "not needed either"), headers=headers_for(False))
+    broker.publish(user("c-2", "needed"), headers=headers_for(True))
+    broker.publish(user("c-3", "no header: forwarded"))
+    broker.publish(user("c-4", "other headers: forwarded"), headers={"x": "skip"})
+    assert await broker.flush()
+    assert [e["text"] for e in console.events] == [
+        "needed",
+        "no header: forwarded",
+        "other headers: forwarded",
+    ]
+    assert (broker.sent, broker.dropped, broker.skipped) == (3, 0, 2)
+    await broker.close()
+
+
+class Replica:
+    """One Rasa replica's tracker store and console broker (shared database)."""
+
+    def __init__(self, console: FakeConsole, db: Path, domain: Domain) -> None:
+        self.broker = broker_of(console.url)
+        self.store = PrivateSQLTrackerStore(
+            domain=domain, dialect="sqlite", db=str(db), event_broker=self.broker
+        )
+
+    async def turn(self, sender: str, *events: Any) -> None:
+        """A turn as Rasa runs it: read the conversation, add events, save."""
+        tracker = await self.store.retrieve(sender)
+        if tracker is None:
+            tracker = self.store.init_tracker(sender)
+        for event in events:
+            tracker.update(event)
+        await self.store.save(tracker)
+        assert await self.broker.flush()
+
+
+def said(text: str, intent: str = "greet", risk: str = "none") -> UserUttered:
+    parse = {"intent": {"name": intent, "confidence": 1.0}, "risk": risk}
+    return UserUttered(text, intent=parse["intent"], parse_data=parse)
+
+
+async def test_a_handoff_opened_on_one_replica_is_forwarded_by_the_other(
+    console: FakeConsole, tmp_path: Path
+) -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    a = Replica(console, tmp_path / "rasa.db", domain)
+    b = Replica(console, tmp_path / "rasa.db", domain)
+    person = "+60123456789"
+    await a.turn(
+        person,
+        ActionExecuted("action_listen"),
+        said("hello"),
+        ActionExecuted("utter_greet"),
+        BotUttered("Hi! How can I help?"),
+        ActionExecuted("action_listen"),
+    )
+    assert console.events == [] and a.broker.skipped == 2  # never handed off
+    await b.turn(
+        person,
+        said("a real person please", "request_human"),
+        ActionExecuted("action_request_human"),
+        BotUttered("I've asked a trained person to join."),
+        SlotSet("handoff", "waiting"),
+        ActionExecuted("action_listen"),
+    )
+    await a.turn(person, said("are you there?"), ActionExecuted("action_listen"))
+    assert [(e["type"], e["text"]) for e in console.events] == [
+        ("user", "a real person please"),
+        ("bot", "I've asked a trained person to join."),
+        ("user", "are you there?"),
+    ]
+    # Another conversation on the same replica is still skipped.
+    await a.turn("someone else", said("hello"), ActionExecuted("action_listen"))
+    assert len(console.events) == 3 and a.broker.skipped == 3
+    for replica in (a, b):
+        await replica.broker.close()
+
+
+async def test_after_a_crisis_whose_handoff_reply_came_late_turns_are_forwarded(
+    console: FakeConsole, tmp_path: Path
+) -> None:
+    # The urgent handoff was requested but the console answered after the
+    # crisis answer: no `handoff` slot, yet the console holds one.
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    a = Replica(console, tmp_path / "rasa.db", domain)
+    b = Replica(console, tmp_path / "rasa.db", domain)
+    person = "+60111111111"
+    await a.turn(
+        person,
+        ActionExecuted("action_listen"),
+        said("I want to end it", "crisis_self_harm", "high"),
+        ActionExecuted("action_respond_to_crisis"),
+        BotUttered("Please call 999 now."),
+        SlotSet("crisis", "active"),
+        ActionExecuted("action_listen"),
+    )
+    await b.turn(
+        person,
+        said("I'm safe now", "confirm_safe"),
+        ActionExecuted("action_respond_to_crisis"),
+        BotUttered("I'm glad."),
+        SlotSet("crisis", "resolved"),
+        ActionExecuted("action_listen"),
+    )
+    await a.turn(person, said("thanks"), ActionExecuted("action_listen"))
+    assert [e["text"] for e in console.events if e["type"] == "user"] == [
+        "I want to end it",
+        "I'm safe now",
+        "thanks",
+    ]
+    assert console.events[0]["risk"] == "high"
+    assert a.broker.skipped == b.broker.skipped == 0
+    for replica in (a, b):
+        await replica.broker.close()
+
+
+async def test_when_the_header_cannot_be_decided_the_turn_is_forwarded(
+    console: FakeConsole, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def undecided(*args: Any) -> bool:
+        raise RuntimeError("no idea")
+
+    monkeypatch.setattr("bot.stores.console_needs_turn", undecided)
+    replica = Replica(
+        console, tmp_path / "rasa.db", Domain.load(str(ROOT / "domain.yml"))
+    )
+    await replica.turn("c-9", said("hello"), ActionExecuted("action_listen"))
+    assert [e["text"] for e in console.events] == ["hello"]
+    assert replica.broker.skipped == 0
+    await replica.broker.close()
