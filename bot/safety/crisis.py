@@ -115,6 +115,18 @@ def _latin_words(text: str) -> tuple[_Word, ...]:
     return tuple(found)
 
 
+def _latin_offsets(text: str) -> list[tuple[int, int]]:
+    """Character offsets of the words of `_latin_words(text)`, in its order."""
+    found: list[tuple[int, int]] = []
+    for chunk in re.finditer(r"\S+", text):
+        found += [
+            (chunk.start() + w.start, chunk.start() + w.end)
+            for w in words(chunk.group())
+            if w.script == "word"
+        ]
+    return found
+
+
 def _unspaced(text: str) -> str:
     return "".join(text.lower().split())
 
@@ -456,6 +468,49 @@ class CrisisMatcher:
             if patterns and patterns.spans(message, None, None):
                 return True
         return False
+
+    def without_ordinary(self, text: str, languages: Collection[str]) -> Optional[str]:
+        """The message with its everyday expressions taken out, if it has any.
+
+        "panas sampai rasa nak mati, aircond rosak" (dying of the heat) gives
+        "aircond rosak": the crisis classifier then judges what is left, so an
+        idiom that sounds like a crisis word by word does not make a crisis,
+        while a crisis said beside it still does.
+
+        Args:
+            text: The message.
+            languages: Whose everyday expressions apply (as for `match`).
+
+        Returns:
+            The rest of the message (maybe empty), or None when it holds no
+            everyday expression of these languages.
+        """
+        message = MessageView(text)
+        latin: list[tuple[int, int]] = []
+        letters: list[tuple[int, int]] = []
+        for language in languages:
+            patterns = self._ordinary.get(language)
+            if not patterns:
+                continue
+            for entry, span in patterns.spans(message, None, None):
+                (letters if entry.pattern.unspaced else latin).append(span)
+        if not latin and not letters:
+            return None
+        drop = [False] * len(text)
+        offsets = _latin_offsets(text)
+        for start, end in latin:
+            for first, last in offsets[start:end]:
+                drop[first:last] = [True] * (last - first)
+        lowered = text.lower()
+        if len(lowered) == len(text):  # letter spans index the unspaced text
+            kept = [i for i, char in enumerate(lowered) if not char.isspace()]
+            for start, end in letters:
+                for i in kept[start:end]:
+                    drop[i] = True
+        rest = "".join(
+            " " if gone else char for char, gone in zip(text, drop, strict=True)
+        )
+        return " ".join(rest.split())
 
     def match(
         self, text: str, languages: Optional[Collection[str]] = None

@@ -11,7 +11,10 @@ last in the pipeline, it sets the intent and adds
   ordinary sentences (data/background/), so an off-topic message is not taken
   for a crisis because the intent classifier had nothing better;
 - the everyday text it learnt from decides which phrases may also match
-  without diacritics.
+  without diacritics;
+- a language's everyday expressions (`ordinary:` "mệt muốn chết", dead tired)
+  cancel a phrase inside them and are taken out of the message before the
+  crisis classifier judges the rest (which then needs the `high` probability).
 """
 
 import json
@@ -77,6 +80,9 @@ class CrisisDetector(GraphComponent):
             # ... with a crisis probability of at least this (see
             # `Thresholds.long_elevated`).
             "long_threshold": 0.6,
+            # ... unless the intent classifier gives one of our topics at least
+            # this (see `Thresholds.long_topic`).
+            "long_topic": 0.99,
             # Fewer words never make a classifier-only crisis ("no", "ok").
             "min_words": 2,
             # Intent confidence below which a demoted crisis intent becomes
@@ -125,6 +131,7 @@ class CrisisDetector(GraphComponent):
             sure_agreement=float(self._config["sure_agreement"]),
             long_message=int(self._config["long_message"]),
             long_elevated=float(self._config["long_threshold"]),
+            long_topic=float(self._config["long_topic"]),
         )
         self._matcher = self._build_matcher(everyday)
 
@@ -209,12 +216,23 @@ class CrisisDetector(GraphComponent):
                 float(self._config["language_floor"]),
             )
             match = self._matcher.match(text, languages) if text else None
-            crisis = (
-                self._model.probabilities([text])[0] if self._model and text else {}
+            # Everyday expressions ("dying of the heat") are taken out before
+            # the crisis classifier judges the rest of the message, which then
+            # needs the `high` probability.
+            remainder = (
+                None if match else self._matcher.without_ordinary(text, languages)
             )
-            ordinary = match is None and self._matcher.has_ordinary(text, languages)
+            judged = text if remainder is None else remainder
+            crisis = (
+                self._model.probabilities([judged])[0] if self._model and judged else {}
+            )
             verdict = assess(
-                match, ranking, crisis, self._thresholds, len(words(text)), ordinary
+                match,
+                ranking,
+                crisis,
+                self._thresholds,
+                len(words(judged)),
+                ordinary=remainder is not None,
             )
             if verdict.intent != chosen[0]:
                 new = {

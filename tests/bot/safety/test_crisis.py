@@ -27,7 +27,10 @@ TABLES = {
         "ordinary": ["mệt muốn chết"],
     },
     "ms": {"crisis": {"crisis_self_harm": {"high": ["bunuh diri"]}}},
-    "th": {"crisis": {"crisis_self_harm": {"high": ["อยากตาย"]}}},
+    "th": {
+        "crisis": {"crisis_self_harm": {"high": ["อยากตาย"]}},
+        "ordinary": ["ร้อนจะตาย"],
+    },
     "lo": {"crisis": {"crisis_self_harm": {"high": ["ຂ້າຕົວຕາຍ", "ຢາກຕາຍ"]}}},
 }
 EVERYDAY = [
@@ -135,3 +138,18 @@ def test_everyday_expressions_are_found_in_their_language() -> None:
     assert MATCHER.has_ordinary("hôm nay em mệt muốn chết", {"vi"})
     assert not MATCHER.has_ordinary("hôm nay em mệt muốn chết", {"en"})
     assert not MATCHER.has_ordinary("em muốn chết", {"vi"})
+
+
+def test_everyday_expressions_are_taken_out_for_the_classifier() -> None:
+    rest = MATCHER.without_ordinary("Hôm nay em mệt muốn chết, mai thi rồi", {"vi"})
+    assert rest == "Hôm nay em , mai thi rồi"
+    # What is said beside the idiom stays for the classifier to judge.
+    rest = MATCHER.without_ordinary("mệt muốn chết, không muốn sống nữa", {"vi"})
+    assert rest == ", không muốn sống nữa"
+    assert MATCHER.without_ordinary("mệt muốn chết", {"vi"}) == ""
+    assert MATCHER.without_ordinary("ok วันนี้ ร้อนจะตาย lol", {"th"}) == "ok วันนี้ lol"
+
+
+def test_without_everyday_expressions_the_message_is_left_alone() -> None:
+    assert MATCHER.without_ordinary("em muốn chết", {"vi"}) is None
+    assert MATCHER.without_ordinary("hôm nay em mệt muốn chết", {"en"}) is None

@@ -61,6 +61,21 @@ def test_a_long_story_without_agreement_needs_the_long_threshold() -> None:
     assert shared.risk == "elevated"
 
 
+def test_a_long_message_sure_to_be_a_topic_needs_agreement() -> None:
+    # A long sextortion report that leans towards danger word by word.
+    sure = [("report_sextortion", 0.999), ("immediate_danger", 0.001)]
+    verdict = assess(None, sure, {"immediate_danger": 0.8}, T, words=25)
+    assert (verdict.intent, verdict.risk) == ("report_sextortion", "none")
+    # Out of scope is no topic: a long story there still counts.
+    story = [("out_of_scope", 0.99), ("crisis_self_harm", 0.001)]
+    assert assess(None, story, {"crisis_self_harm": 0.8}, T, words=25).risk == (
+        "elevated"
+    )
+    # Nor does the rule touch a sure crisis classifier.
+    high = assess(None, sure, {"immediate_danger": 0.95}, T, words=25)
+    assert high.risk == "elevated"
+
+
 def test_a_crisis_intent_without_evidence_gives_way_to_the_next_intent() -> None:
     ranking = [("crisis_self_harm", 0.5), ("out_of_scope", 0.3), ("greet", 0.1)]
     verdict = assess(None, ranking, {"crisis_self_harm": 0.1}, T)
