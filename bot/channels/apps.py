@@ -177,6 +177,8 @@ class AppChannel(CheckedChannel):
         settings: The settings (tokens, secrets and API base URLs).
     """
 
+    numbered_buttons = True
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._tasks: set[asyncio.Task[None]] = set()

@@ -90,7 +90,12 @@ class CheckedChannel(InputChannel):
     Attributes:
         memory: Ids of deliveries already seen and the numbered buttons last
             offered to each person (one per channel instance).
+        numbered_buttons: Whether this channel's output may offer buttons as
+            numbered text; only then is a reply looked up as a button (with
+            Redis, a round trip per message that other channels skip).
     """
+
+    numbered_buttons = False
 
     @property
     def memory(self) -> ChannelMemory:
@@ -210,7 +215,9 @@ class CheckedChannel(InputChannel):
         """
         if not await self.within_limit(incoming, output):
             return [LIMITED]
-        text = await self.memory.reply_payload(incoming.sender, incoming.text)
+        text = incoming.text
+        if self.numbered_buttons:
+            text = await self.memory.reply_payload(incoming.sender, incoming.text)
         merged = {**(incoming.metadata or {}), **(metadata or {})} or None
         message = UserMessage(
             text, output, incoming.sender, input_channel=self.name(), metadata=merged

@@ -294,6 +294,8 @@ class MessengerChannel(CheckedChannel, FacebookInput):
         api_url: The Graph API's base URL.
     """
 
+    numbered_buttons = True
+
     def __init__(
         self,
         fb_verify: str,

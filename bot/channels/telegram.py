@@ -291,6 +291,8 @@ class TelegramChannel(CheckedChannel, TelegramInput):
         webhook_url: Where Telegram should post (for the README's setWebhook).
     """
 
+    numbered_buttons = True
+
     def __init__(
         self,
         access_token: Optional[str],

@@ -28,6 +28,8 @@ BUTTONS = [
 
 
 class Channel(CheckedChannel):
+    numbered_buttons = True
+
     @classmethod
     def name(cls) -> str:
         return "testing"
@@ -288,3 +290,13 @@ async def test_post_json(
         assert await output.post_json(f"http://127.0.0.1:{free_port()}/x", {}) is None
     assert "HTTP 500" in caplog.text
     assert "ClientConnectorError" in caplog.text
+
+
+async def test_a_channel_without_numbered_buttons_never_looks_a_reply_up() -> None:
+    class Plain(Channel):
+        numbered_buttons = False
+
+    channel, rasa = Plain(), FakeRasa()
+    await channel.memory.offer_buttons("u9", [{"title": "Teen", "payload": "/t"}])
+    await channel.process(rasa, Incoming("u9", "1", None), CollectingOutputChannel())
+    assert rasa.seen[-1].text == "1"
