@@ -16,11 +16,17 @@ Its test split has 260 posts of each of 27 subreddits:
   for a crisis (false alarms).
 - mental-health subreddits (depression, lonely, anxiety...): reported, not
   judged: some of those posts speak of suicide too.
+
+The r/suicidewatch posts are split in two halves by the SHA-1 of each post
+("dev": even, "aside": odd). `--misses` prints the missed posts of the dev
+half only (their first 280 characters), so that the aside half stays a
+measure of what reading errors did not teach.
 """
 
 import argparse
 import asyncio
 import csv
+import hashlib
 import subprocess
 import sys
 import zipfile
@@ -86,6 +92,16 @@ async def alarms(agent: Any, texts: list[str]) -> list[bool]:
     return flags
 
 
+def is_dev(text: str) -> bool:
+    """The half whose errors may be read (even first byte of the SHA-1)."""
+    return hashlib.sha1(text.encode("utf-8")).digest()[0] % 2 == 0
+
+
+def recall(flags: list[bool]) -> str:
+    """A share as printed ("n/a" when empty)."""
+    return f"{sum(flags) / len(flags):.3f}" if flags else "n/a"
+
+
 def quiet() -> None:
     """Keep Rasa's per-message debug lines out of the figures."""
     import logging
@@ -105,7 +121,9 @@ def main() -> None:
     quiet()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models")
-    parser.add_argument("--misses", action="store_true", help="print missed posts")
+    parser.add_argument(
+        "--misses", action="store_true", help="print missed posts of the dev half"
+    )
     args = parser.parse_args()
     model = args.model
     if model.is_dir():
@@ -116,12 +134,21 @@ def main() -> None:
     whole = asyncio.run(alarms(agent, suicide))
     short = asyncio.run(alarms(agent, [t[:TWEET] for t in suicide]))
     print(f"model: {model.name}")
-    print(f"r/suicidewatch, {len(suicide)} posts: recall {sum(whole) / len(whole):.3f}")
-    print(f"  first {TWEET} characters: recall {sum(short) / len(short):.3f}")
+    print(f"r/suicidewatch, {len(suicide)} posts: recall {recall(whole)}")
+    print(f"  first {TWEET} characters: recall {recall(short)}")
+    dev = [is_dev(text) for text in suicide]
+    for half, wanted in (("dev", True), ("aside", False)):
+        chosen = [i for i, d in enumerate(dev) if d == wanted]
+        whole_half = recall([whole[i] for i in chosen])
+        short_half = recall([short[i] for i in chosen])
+        print(
+            f"  {half} half, {len(chosen)} posts: whole {whole_half}, "
+            f"first {TWEET} {short_half}"
+        )
     if args.misses:
-        for text, hit in zip(suicide, whole, strict=True):
-            if not hit:
-                print("  MISSED:", text[:300])
+        for text, hit, d in zip(suicide, short, dev, strict=True):
+            if d and not hit:
+                print("  MISSED:", text[:TWEET])
     total, flagged = 0, 0
     for name in ORDINARY:
         result = asyncio.run(alarms(agent, data[name][:SAMPLE]))
