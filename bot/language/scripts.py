@@ -13,6 +13,8 @@ THAI = range(0x0E00, 0x0E80)
 LAO = range(0x0E80, 0x0F00)
 
 # Letters only Vietnamese uses among our Latin-script languages.
+# Lao tone marks (often left out when typing).
+LAO_TONES = frozenset("\u0ec8\u0ec9\u0eca\u0ecb")
 VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 
 
@@ -65,6 +67,30 @@ def fold(text: str) -> str:
             continue
         out.append(char)
     return unicodedata.normalize("NFC", "".join(out))
+
+
+def strip_lao_tones(text: str) -> str:
+    """Remove Lao tone marks, as people often type ("ບໍ່" -> "ບໍ").
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The text without U+0EC8 to U+0ECB; other characters unchanged.
+    """
+    return "".join(char for char in text if char not in LAO_TONES)
+
+
+def lemma(text: str) -> str:
+    """The form a word is learnt and recognised by: folded, Lao without tones.
+
+    Args:
+        text: One word.
+
+    Returns:
+        `fold(text)` without Lao tone marks: "Tôi" -> "toi", "ບໍ່" -> "ບໍ".
+    """
+    return strip_lao_tones(fold(text))
 
 
 def script_of_base(previous: list[str]) -> str:

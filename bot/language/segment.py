@@ -1,7 +1,10 @@
 """Word segmentation for all six languages at once.
 
 Thai and Lao are written without spaces between words: runs of those scripts are
-segmented by pythainlp and laonlp (dictionary-based, no downloads). Everything
+segmented by pythainlp and laonlp (dictionary-based, no downloads). Lao is
+segmented without its tone marks, with laonlp's dictionary likewise stripped,
+so that a message typed with or without them falls into the same words (each
+word keeps the marks as typed). Everything
 else is split into words at whitespace and punctuation, keeping in-word
 apostrophes and hyphens ("can't", "e-wallet"). Pure: must not import Rasa.
 """
@@ -10,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.language.scripts import LAO_TONES, strip_lao_tones
 
 # A run of Thai letters, a run of Lao letters, or a Latin/other word.
 _RUNS = re.compile(
@@ -45,13 +50,41 @@ def _thai_segmenter() -> Callable[[str], list[str]]:
 
 @lru_cache(maxsize=1)
 def _lao_segmenter() -> Callable[[str], list[str]]:
-    from laonlp.tokenize import word_tokenize
+    """Segments Lao text without tone marks, by laonlp's toneless dictionary."""
+    from laonlp.corpus import lao_words
+    from laonlp.tokenize.multi_cut import segment
+    from pythainlp.util import Trie
 
-    return lambda text: [w for w in word_tokenize(text) if w.strip()]
+    toneless = Trie({strip_lao_tones(word) for word in lao_words()})
+    return lambda text: [
+        w for w in segment(text, custom_dict=toneless, safe_mode=True) if w.strip()
+    ]
+
+
+def _split_lao(run: str, start: int) -> list[Word]:
+    """Lao words of a run, segmented without tone marks, as typed."""
+    kept = [i for i, char in enumerate(run) if char not in LAO_TONES]
+    if not kept:
+        return []
+    plain = "".join(run[i] for i in kept)
+    words, at = [], 0
+    for piece in _lao_segmenter()(plain):
+        position = plain.find(piece, at)
+        if position < 0:  # segmenters never rewrite text; stay safe anyway
+            continue
+        at = position + len(piece)
+        first = kept[position]
+        # Up to the next kept letter: tone marks after the last letter belong
+        # to this word.
+        last = kept[at] if at < len(kept) else len(run)
+        words.append(Word(run[first:last], start + first, start + last, "lao"))
+    return words
 
 
 def _split_run(run: str, start: int, script: str) -> list[Word]:
-    segmenter = _thai_segmenter() if script == "thai" else _lao_segmenter()
+    if script == "lao":
+        return _split_lao(run, start)
+    segmenter = _thai_segmenter()
     words, offset = [], start
     for piece in segmenter(run):
         position = run.find(piece, offset - start)

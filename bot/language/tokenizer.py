@@ -2,9 +2,10 @@
 
 A thin shell around `bot.language.segment.words`: Thai and Lao are segmented into
 words by pythainlp and laonlp, other languages split at spaces and punctuation.
-Each token's lemma is its folded form (lower case, no Latin diacritics), so a
-featurizer with `use_lemma: true` sees "toi bi doa" and "tôi bị dọa" alike while
-one with `use_lemma: false` still sees the diacritics.
+Each token's lemma is its folded form (lower case, no Latin diacritics, no Lao
+tone marks), so a featurizer with `use_lemma: true` sees "toi bi doa" and "tôi
+bị dọa" alike, and Lao typed with or without tone marks alike, while one with
+`use_lemma: false` still sees the marks.
 """
 
 from typing import Any, Optional
@@ -16,7 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language.scripts import fold
+from bot.language.scripts import lemma
 from bot.language.segment import words
 from bot.training.fingerprint import code_fingerprint
 
@@ -50,7 +51,7 @@ class MultiScriptTokenizer(Tokenizer):
     def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
         """Retrain what follows when the segmentation code changes.
 
-        Rasa fingerprints this class's own source only, not `words` or `fold`.
+        Rasa fingerprints this class's own source only, not `words` or `lemma`.
         """
         return code_fingerprint([cls.__module__])
 
@@ -69,7 +70,7 @@ class MultiScriptTokenizer(Tokenizer):
         """Splits the attribute's text into tokens (see parent class)."""
         text = message.get(attribute) or ""
         tokens = [
-            Token(w.text, w.start, w.end, lemma=fold(w.text)) for w in words(text)
+            Token(w.text, w.start, w.end, lemma=lemma(w.text)) for w in words(text)
         ]
         if not tokens:
             # A message of only emoji or punctuation still needs one token.

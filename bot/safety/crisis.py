@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from bot.language.scripts import fold, script_counts
+from bot.language.scripts import LAO_TONES, fold, script_counts, strip_lao_tones
 from bot.language.segment import words
 from bot.safety.phrases import Phrase, PhraseBook, load_phrase_book
 
@@ -39,8 +39,6 @@ RISK_ORDER = {"none": 0, "elevated": 1, "high": 2}
 GAP = 3
 # Vietnamese tone marks (their position in a syllable varies: "hoà" / "hòa").
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-# Lao tone marks (often left out when typing).
-LAO_TONES = frozenset("\u0ec8\u0ec9\u0eca\u0ecb")
 # Longest dictionary word considered when checking that a Thai or Lao phrase
 # is not inside a longer word.
 _MAX_WORD = 24
@@ -79,11 +77,6 @@ def word_key(word: str) -> str:
     for char in unicodedata.normalize("NFD", lowered):
         (tones if char in _TONES else letters).append(char)
     return unicodedata.normalize("NFC", "".join(letters)) + "".join(sorted(tones))
-
-
-def strip_lao_tones(text: str) -> str:
-    """Remove Lao tone marks, as people often type."""
-    return "".join(char for char in text if char not in LAO_TONES)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
 import pytest
 
-from bot.language.scripts import fold, has_vietnamese_letters, script_counts, script_of
+from bot.language.scripts import (
+    fold,
+    has_vietnamese_letters,
+    lemma,
+    script_counts,
+    script_of,
+    strip_lao_tones,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,3 +57,23 @@ def test_fold_strips_latin_diacritics_only(text: str, folded: str) -> None:
 )
 def test_vietnamese_letters(text: str, expected: bool) -> None:
     assert has_vietnamese_letters(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ບໍ່", "ບໍ"),  # mai ek
+        ("ຂ້ອຍ", "ຂອຍ"),  # mai tho
+        ("ຊ່ວຍແດ່", "ຊວຍແດ"),
+        ("ປະເທດໄທ", "ປະເທດໄທ"),  # no tone mark: unchanged
+        ("ไม่", "ไม่"),  # Thai keeps its marks
+    ],
+)
+def test_strip_lao_tones_removes_lao_tone_marks_only(text: str, expected: str) -> None:
+    assert strip_lao_tones(text) == expected
+
+
+def test_lemma_makes_marked_and_unmarked_typing_one_word() -> None:
+    assert lemma("ຂ້ອຍຢ້ານ") == lemma("ຂອຍຢານ") == "ຂອຍຢານ"
+    assert lemma("Tôi") == lemma("toi") == "toi"
+    assert lemma("ไม่") != lemma("ไม")

@@ -1,3 +1,6 @@
+import pytest
+
+from bot.language.scripts import strip_lao_tones
 from bot.language.segment import words
 
 
@@ -37,3 +40,22 @@ def test_mixed_scripts_keep_offsets() -> None:
 
 def test_emoji_only_has_no_words() -> None:
     assert words("👍🙏") == ()
+
+
+@pytest.mark.parametrize(
+    ("marked", "unmarked"),
+    [
+        ("ຂ້ອຍຢ້ານຫຼາຍ", "ຂອຍຢານຫຼາຍ"),  # I'm very scared
+        ("ລາວບໍ່ໃຫ້ຂ້ອຍກັບບ້ານ", "ລາວບໍໃຫຂອຍກັບບານ"),  # he won't let me go home
+    ],
+)
+def test_lao_typed_without_tone_marks_falls_into_the_same_words(
+    marked: str, unmarked: str
+) -> None:
+    with_marks = words(marked)
+    without = words(unmarked)
+    assert [strip_lao_tones(w.text) for w in with_marks] == [w.text for w in without]
+    assert len(with_marks) > 1
+    # Each word keeps its marks as typed, and its offsets point at it.
+    assert all(marked[w.start : w.end] == w.text for w in with_marks)
+    assert "".join(w.text for w in with_marks) == marked
