@@ -314,6 +314,11 @@ def main() -> None:
     print(evaluate(model, args.data, args.out))
     print()
     print(evaluate_background(model, args.background, args.out))
+    probe = args.data.parent / "probe"
+    if probe.is_dir():
+        # Written from the intent contract alone, never from the training data.
+        print()
+        print(evaluate(model, probe, args.out / "probe"))
     chat = args.data.parent / "chat"
     if chat.is_dir():
         # Independent sets: written by writers who never saw the training data.
