@@ -29,7 +29,7 @@ from bot.erasure import (
     erase_conversation,
 )
 from bot.safety.phrases import (
-    load_phrase_book,
+    load_reply_words,
     reassuring_expressions,
     uncertain_words,
 )
@@ -124,7 +124,7 @@ class ActionRespondToCrisis(Action):
         text = str(message.get("text") or "")
         state = tracker.get_slot(CRISIS)
         settings = Settings.from_env()
-        book = load_phrase_book(settings.data_dir / "safety")
+        book = load_reply_words(settings.data_dir / "safety")
         languages = {language_of(tracker), "en"}
         decision = next_step(
             state,

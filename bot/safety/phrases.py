@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import yaml
 
@@ -76,6 +76,23 @@ class PhraseBook:
     def languages(self) -> list[str]:
         """The languages that have a file."""
         return sorted(set(self.uncertain) | {p.language for p in self.phrases})
+
+
+@dataclass(frozen=True)
+class ReplyWords:
+    """What makes a reply to "Are you safe?" unclear, without any phrase.
+
+    The action server needs only these; expanding every crisis phrase
+    (250,000 of them) on its first crisis turn would cost seconds.
+
+    Attributes:
+        uncertain: Per language, words that make an "I'm safe" reply unclear.
+        reassuring: Per language, expressions that contain such a word but
+            reassure; they are set aside first.
+    """
+
+    uncertain: Mapping[str, frozenset[str]]
+    reassuring: Mapping[str, tuple[str, ...]]
 
 
 def expand(template: str, families: Mapping[str, list[str]]) -> list[str]:
@@ -131,8 +148,6 @@ def parse_tables(tables: Mapping[str, Mapping[str, Any]]) -> PhraseBook:
     """
     phrases: list[Phrase] = []
     ordinary: dict[str, tuple[str, ...]] = {}
-    uncertain: dict[str, frozenset[str]] = {}
-    reassuring: dict[str, tuple[str, ...]] = {}
     for language, data in tables.items():
         where = f"safety/{language}.yml"
         data = data or {}
@@ -166,6 +181,24 @@ def parse_tables(tables: Mapping[str, Mapping[str, Any]]) -> PhraseBook:
             for template in _strings(data.get("ordinary"), f"{where}: ordinary")
             for text in expand(template, families)
         )
+    replies = reply_words(tables)
+    return PhraseBook(tuple(phrases), ordinary, replies.uncertain, replies.reassuring)
+
+
+def reply_words(tables: Mapping[str, Mapping[str, Any]]) -> ReplyWords:
+    """The uncertain words and reassuring expressions of every language.
+
+    Args:
+        tables: {language: parsed data/safety/<lang>.yml}.
+
+    Raises:
+        ValueError: When a list is not a list of words.
+    """
+    uncertain: dict[str, frozenset[str]] = {}
+    reassuring: dict[str, tuple[str, ...]] = {}
+    for language, data in tables.items():
+        where = f"safety/{language}.yml"
+        data = data or {}
         uncertain[language] = frozenset(
             word.lower() for word in _strings(data.get("uncertain"), where)
         )
@@ -173,7 +206,7 @@ def parse_tables(tables: Mapping[str, Mapping[str, Any]]) -> PhraseBook:
             text.lower()
             for text in _strings(data.get("reassuring"), f"{where}: reassuring")
         )
-    return PhraseBook(tuple(phrases), ordinary, uncertain, reassuring)
+    return ReplyWords(uncertain, reassuring)
 
 
 def read_tables(directory: Path) -> dict[str, Any]:
@@ -192,7 +225,15 @@ def load_phrase_book(directory: Path) -> PhraseBook:
     return parse_tables(read_tables(directory))
 
 
-def uncertain_words(book: PhraseBook, languages: Iterable[str]) -> frozenset[str]:
+@lru_cache(maxsize=4)
+def load_reply_words(directory: Path) -> ReplyWords:
+    """Read the reply words of every data/safety/<lang>.yml (cached per folder)."""
+    return reply_words(read_tables(directory))
+
+
+def uncertain_words(
+    book: Union[PhraseBook, ReplyWords], languages: Iterable[str]
+) -> frozenset[str]:
     """The uncertain words of some languages together."""
     found: set[str] = set()
     for language in languages:
@@ -200,7 +241,9 @@ def uncertain_words(book: PhraseBook, languages: Iterable[str]) -> frozenset[str
     return frozenset(found)
 
 
-def reassuring_expressions(book: PhraseBook, languages: Iterable[str]) -> list[str]:
+def reassuring_expressions(
+    book: Union[PhraseBook, ReplyWords], languages: Iterable[str]
+) -> list[str]:
     """The reassuring expressions of some languages, longest first."""
     found = {text for lang in languages for text in book.reassuring.get(lang, ())}
     return sorted(found, key=len, reverse=True)

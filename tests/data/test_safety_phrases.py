@@ -20,7 +20,7 @@ from bot.language.scripts import fold
 from bot.safety.collisions import languages_of, training_matcher
 from bot.safety.crisis import CrisisMatcher
 from bot.safety.crisis_model import CRISIS_INTENTS
-from bot.safety.phrases import load_phrase_book
+from bot.safety.phrases import load_phrase_book, load_reply_words
 from bot.settings import ROOT
 
 SAFETY = ROOT / "data" / "safety"
@@ -48,6 +48,13 @@ def test_every_language_has_a_phrase_file_with_uncertain_words() -> None:
     for language in book.languages():
         assert book.uncertain[language], f"{language}: no uncertain words"
         assert any(p.language == language for p in book.phrases)
+
+
+def test_the_action_servers_reply_words_are_the_phrase_books() -> None:
+    book = load_phrase_book(SAFETY)
+    replies = load_reply_words(SAFETY)
+    assert replies.uncertain == book.uncertain
+    assert replies.reassuring == book.reassuring
 
 
 def test_every_phrase_matches_the_message_it_is_written_for() -> None:

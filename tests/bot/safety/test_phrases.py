@@ -3,7 +3,13 @@
 import pytest
 import yaml
 
-from bot.safety.phrases import expand, parse_tables, uncertain_words
+from bot.safety.phrases import (
+    expand,
+    parse_tables,
+    reassuring_expressions,
+    reply_words,
+    uncertain_words,
+)
 
 
 def test_families_expand_to_every_combination() -> None:
@@ -39,6 +45,23 @@ def test_tables_give_phrases_ordinary_and_uncertain_words() -> None:
     assert {p.template for p in book.phrases} == {"{I} done"}
     assert book.ordinary["en"] == ("i done with homework", "im done with homework")
     assert uncertain_words(book, ["en", "vi"]) == {"not", "idk"}
+
+
+def test_reply_words_are_read_without_expanding_any_phrase() -> None:
+    # A family that does not exist would fail the expansion: reply_words never
+    # looks at the phrases, so it reads this table (the action server's path).
+    tables = {
+        "en": {
+            "crisis": {"crisis_self_harm": {"high": ["{nosuchfamily} done"]}},
+            "uncertain": ["Not", "idk"],
+            "reassuring": ["No worries"],
+        }
+    }
+    replies = reply_words(tables)
+    assert uncertain_words(replies, ["en"]) == {"not", "idk"}
+    assert reassuring_expressions(replies, ["en"]) == ["no worries"]
+    with pytest.raises(ValueError, match="unknown family"):
+        parse_tables(tables)
 
 
 @pytest.mark.parametrize(
