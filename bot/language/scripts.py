@@ -12,9 +12,9 @@ from functools import lru_cache
 THAI = range(0x0E00, 0x0E80)
 LAO = range(0x0E80, 0x0F00)
 
-# Letters only Vietnamese uses among our Latin-script languages.
 # Lao tone marks (often left out when typing).
 LAO_TONES = frozenset("\u0ec8\u0ec9\u0eca\u0ecb")
+# Letters only Vietnamese uses among our Latin-script languages.
 VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 
 

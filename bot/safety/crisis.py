@@ -448,20 +448,6 @@ class CrisisMatcher:
                 found[entry.phrase] = None
         return list(found)
 
-    def has_ordinary(self, text: str, languages: Collection[str]) -> bool:
-        """Whether the message holds an everyday expression of its languages.
-
-        ("mamamatay na ko sa init", dying of the heat): the caller asks for
-        stronger evidence before a classifier alone calls such a message a
-        crisis.
-        """
-        message = MessageView(text)
-        for language in languages:
-            patterns = self._ordinary.get(language)
-            if patterns and patterns.spans(message, None, None):
-                return True
-        return False
-
     def without_ordinary(self, text: str, languages: Collection[str]) -> Optional[str]:
         """The message with its everyday expressions taken out, if it has any.
 
