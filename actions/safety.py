@@ -32,6 +32,7 @@ from bot.safety.phrases import (
     load_reply_words,
     reassuring_expressions,
     uncertain_words,
+    unsure_expressions,
 )
 from bot.safety.triage import CRISIS_INTENTS, Decision, Step, next_step, topic_of
 from bot.settings import Settings
@@ -133,6 +134,7 @@ class ActionRespondToCrisis(Action):
             text,
             uncertain_words(book, languages),
             reassuring_expressions(book, languages),
+            unsure_expressions(book, languages),
         )
         # "cancel" in crisis mode with nothing waiting gets a check-in, never
         # a new request for a person.

@@ -89,10 +89,13 @@ class ReplyWords:
         uncertain: Per language, words that make an "I'm safe" reply unclear.
         reassuring: Per language, expressions that contain such a word but
             reassure; they are set aside first.
+        unsure: Per language, expressions of doubt ("idk", "not sure"): a
+            "no" that holds one is not a clear no to the caring question.
     """
 
     uncertain: Mapping[str, frozenset[str]]
     reassuring: Mapping[str, tuple[str, ...]]
+    unsure: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def expand(template: str, families: Mapping[str, list[str]]) -> list[str]:
@@ -196,9 +199,13 @@ def reply_words(tables: Mapping[str, Mapping[str, Any]]) -> ReplyWords:
     """
     uncertain: dict[str, frozenset[str]] = {}
     reassuring: dict[str, tuple[str, ...]] = {}
+    unsure: dict[str, tuple[str, ...]] = {}
     for language, data in tables.items():
         where = f"safety/{language}.yml"
         data = data or {}
+        unsure[language] = tuple(
+            text.lower() for text in _strings(data.get("unsure"), f"{where}: unsure")
+        )
         uncertain[language] = frozenset(
             word.lower() for word in _strings(data.get("uncertain"), where)
         )
@@ -206,7 +213,7 @@ def reply_words(tables: Mapping[str, Mapping[str, Any]]) -> ReplyWords:
             text.lower()
             for text in _strings(data.get("reassuring"), f"{where}: reassuring")
         )
-    return ReplyWords(uncertain, reassuring)
+    return ReplyWords(uncertain, reassuring, unsure)
 
 
 def read_tables(directory: Path) -> dict[str, Any]:
@@ -247,3 +254,8 @@ def reassuring_expressions(
     """The reassuring expressions of some languages, longest first."""
     found = {text for lang in languages for text in book.reassuring.get(lang, ())}
     return sorted(found, key=len, reverse=True)
+
+
+def unsure_expressions(replies: ReplyWords, languages: Iterable[str]) -> list[str]:
+    """The expressions of doubt of some languages together."""
+    return sorted({text for lang in languages for text in replies.unsure.get(lang, ())})

@@ -4,7 +4,8 @@ Three states live in the `crisis` slot (unset until a first crisis):
 
 - `concern`: an *elevated* message got the caring question "are you thinking
   about hurting yourself, or are you in danger right now?". Yes (or an unclear
-  answer) leads to the crisis script; no leads back to the topic.
+  answer: "idk", "not sure", silence) leads to the crisis script; a clear no
+  leads back to the topic.
 - `active` (crisis mode): the crisis script was given and ended with "Are you
   safe right now?". Only a clear "I'm safe" ends crisis mode, with "I'm glad";
   no, not sure, or anything else gets the urgent numbers again, the offer of a
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
-from bot.language.scripts import fold
+from bot.language.scripts import fold, strip_lao_tones
 from bot.language.segment import words
 
 CRISIS_INTENTS = frozenset({"crisis_self_harm", "immediate_danger"})
@@ -87,6 +88,30 @@ def is_clear_safe(
     return not any(w in unspaced for w in southeast)
 
 
+def is_unsure(text: str, unsure: Collection[str]) -> bool:
+    """Whether a reply says "I don't know" or "not sure" (not a clear no).
+
+    Args:
+        text: The message.
+        unsure: Expressions of doubt in the languages that apply ("idk", "not
+            sure", "ewan ko", "không biết", "ไม่รู้"). Thai and Lao ones are
+            found inside the unspaced message; the others as whole words,
+            diacritics folded.
+    """
+    folded = " ".join(w.text for w in words(fold(text.lower())))
+    # Lao is often typed without tone marks: compared without them.
+    unspaced = strip_lao_tones("".join(text.lower().split()))
+    for expression in unsure:
+        if _has_southeast(expression):
+            if strip_lao_tones("".join(expression.split())) in unspaced:
+                return True
+        else:
+            wanted = " ".join(w.text for w in words(fold(expression.lower())))
+            if wanted and re.search(rf"(?<!\S){re.escape(wanted)}(?!\S)", folded):
+                return True
+    return False
+
+
 def _has_southeast(text: str) -> bool:
     return any(0x0E00 <= ord(char) < 0x0F00 for char in text)
 
@@ -98,6 +123,7 @@ def next_step(
     text: str,
     uncertain: Collection[str],
     reassuring: Collection[str] = (),
+    unsure: Collection[str] = (),
 ) -> Decision:
     """Decide the next step of the conversation around a crisis.
 
@@ -110,6 +136,8 @@ def next_step(
         text: The latest message.
         uncertain: Words that make "I'm safe" unclear (see `is_clear_safe`).
         reassuring: Expressions whose negation reassures (same).
+        unsure: Expressions of doubt: a "no" that holds one ("no idk") is not
+            a clear no to the caring question (see `is_unsure`).
 
     Returns:
         The decision.
@@ -121,7 +149,7 @@ def next_step(
     if state == CONCERN:
         if intent == "affirm":
             return Decision(Step.SCRIPT, ACTIVE)
-        if intent == "deny" or (
+        if (intent == "deny" and not is_unsure(text, unsure)) or (
             intent == "confirm_safe" and is_clear_safe(text, uncertain, reassuring)
         ):
             return Decision(Step.CONCERN_CLEARED, RESOLVED)

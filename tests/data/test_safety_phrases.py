@@ -21,6 +21,7 @@ from bot.safety.collisions import languages_of, training_matcher
 from bot.safety.crisis import CrisisMatcher
 from bot.safety.crisis_model import CRISIS_INTENTS
 from bot.safety.phrases import load_phrase_book, load_reply_words
+from bot.safety.triage import is_unsure
 from bot.settings import ROOT
 
 SAFETY = ROOT / "data" / "safety"
@@ -55,6 +56,20 @@ def test_the_action_servers_reply_words_are_the_phrase_books() -> None:
     replies = load_reply_words(SAFETY)
     assert replies.uncertain == book.uncertain
     assert replies.reassuring == book.reassuring
+
+
+def test_every_language_says_i_dont_know_in_its_unsure_list() -> None:
+    replies = load_reply_words(SAFETY)
+    idk = {
+        "en": "idk",
+        "tl": "ewan ko",
+        "ms": "entah la",
+        "vi": "em không biết",
+        "th": "ไม่รู้",
+        "lo": "ບໍ່ຮູ້",
+    }
+    for language, text in idk.items():
+        assert is_unsure(text, replies.unsure[language]), language
 
 
 def test_every_phrase_matches_the_message_it_is_written_for() -> None:

@@ -458,6 +458,36 @@ def test_an_elevated_message_gets_the_caring_question_first(
     assert response_text("en", "utter_crisis_check") in chat.say("yes")
 
 
+# (language, an elevated message, "no", "I don't know") per language.
+CARING_QUESTION = [
+    ("en", "sometimes i wish i could just disappear", "no", "idk"),
+    ("tl", "nawalan na ako ng pag-asa", "hindi", "ewan ko"),
+    ("ms", "aku rasa aku tak berguna", "tak", "entah la"),
+    ("vi", "mình thấy bế tắc quá", "không", "em không biết"),
+    ("th", "หนูหมดหวังกับชีวิต", "ไม่", "ไม่รู้"),
+    ("lo", "ຂ້ອຍຮູ້ສຶກໄຮ້ຄ່າ", "ບໍ່", "ບໍ່ຮູ້"),
+]
+
+
+@pytest.mark.parametrize(("language", "elevated", "no", "idk"), CARING_QUESTION)
+def test_the_caring_question_unclear_or_silence_leads_to_the_crisis_answer(
+    services: Services, language: str, elevated: str, no: str, idk: str
+) -> None:
+    caring = response_text(language, "utter_concern_check")
+    crisis = response_text(language, "utter_crisis_check")
+    # "I don't know" and silence (an empty message) are not a "no".
+    for unclear in (idk, ""):
+        chat = Conversation(services)
+        assert caring in chat.say(elevated)
+        reply = chat.say(unclear)
+        assert crisis in reply, (unclear, reply)
+    # A clear no goes back to the topic or the menu, never the crisis script.
+    chat = Conversation(services)
+    assert caring in chat.say(elevated)
+    reply = chat.say(no)
+    assert crisis not in reply and caring not in reply, reply
+
+
 def test_talk_to_a_person_lists_helplines_at_once_and_evidence_keeps_the_order(
     services: Services,
 ) -> None:

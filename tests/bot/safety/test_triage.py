@@ -9,6 +9,7 @@ from bot.safety.triage import (
     Decision,
     Step,
     is_clear_safe,
+    is_unsure,
     next_step,
     topic_of,
 )
@@ -86,6 +87,37 @@ def test_answers_to_the_caring_question(
     intent: str, text: str, expected: Decision
 ) -> None:
     assert next_step(CONCERN, intent, "none", text, UNCERTAIN) == expected
+
+
+UNSURE = ("idk", "not sure", "ewan ko", "không biết", "ไม่รู้", "ບໍ່ຮູ້")
+
+
+@pytest.mark.parametrize(
+    ("text", "cleared"),
+    [
+        ("no", True),
+        ("nope not really", True),
+        ("hindi", True),
+        ("không", True),
+        ("ไม่", True),
+        ("ບໍ່", True),
+        ("no idk", False),
+        ("im not sure", False),
+        ("ewan ko", False),
+        ("em khong biet", False),  # typed without diacritics
+        ("ไม่รู้ค่ะ", False),
+        ("ບໍຮູ", False),  # typed without tone marks
+    ],
+)
+def test_only_a_clear_no_clears_the_caring_question(text: str, cleared: bool) -> None:
+    decision = next_step(CONCERN, "deny", "none", text, UNCERTAIN, (), UNSURE)
+    expected = (
+        Decision(Step.CONCERN_CLEARED, RESOLVED)
+        if cleared
+        else Decision(Step.SCRIPT, ACTIVE)
+    )
+    assert decision == expected
+    assert is_unsure(text, UNSURE) is not cleared
 
 
 def test_clear_safe_rejects_negation_doubt_and_questions() -> None:
