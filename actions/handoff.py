@@ -30,7 +30,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.helplines import AWAITING, directory, language_of, send_listing
+from actions.helplines import AWAITING, send_helplines
 from bot.handoff.client import (
     ConsoleClient,
     ConsoleUnavailableError,
@@ -77,26 +77,6 @@ async def request_handoff(
             "Staff console unreachable (%s): the person gets the helplines.", error
         )
         return None
-
-
-def send_helplines(
-    dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime
-) -> bool:
-    """The numbers where a person answers; True if the country is unknown.
-
-    With the country: its helplines. Without: the lines of all five focus
-    countries where a person answers; the caller asks the country last.
-    """
-    language = language_of(tracker)
-    country = tracker.get_slot("country")
-    if country:
-        send_listing(dispatcher, "helplines", country, language, now)
-        return False
-    dispatcher.utter_message(
-        response="utter_request_human_lines",
-        helpline_list=directory().talk_lines(language, now),
-    )
-    return True
 
 
 def say(dispatcher: CollectingDispatcher, message: Say) -> None:

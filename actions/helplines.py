@@ -98,6 +98,26 @@ def send_listing(
         )
 
 
+def send_helplines(
+    dispatcher: CollectingDispatcher, tracker: Tracker, now: datetime
+) -> bool:
+    """The numbers where a person answers; True if the country is unknown.
+
+    With the country: its helplines. Without: the lines of all five focus
+    countries where a person answers; the caller asks the country last.
+    """
+    language = language_of(tracker)
+    country = tracker.get_slot("country")
+    if country:
+        send_listing(dispatcher, "helplines", country, language, now)
+        return False
+    dispatcher.utter_message(
+        response="utter_request_human_lines",
+        helpline_list=directory().talk_lines(language, now),
+    )
+    return True
+
+
 class CountryListAction(Action, abc.ABC):
     """Base of actions that list services of the person's country.
 
@@ -119,6 +139,10 @@ class CountryListAction(Action, abc.ABC):
         """Lists the services, or asks for the country (see class docstring)."""
         country = tracker.get_slot("country")
         if not country:
+            if self.purpose == "helplines":
+                # Numbers first: "idk" or silence to the country question
+                # must not leave a person who asked for help with none.
+                send_helplines(dispatcher, tracker, datetime.now(timezone.utc))
             dispatcher.utter_message(response="utter_ask_country")
             return [SlotSet(AWAITING, self.purpose)]
         send_listing(dispatcher, self.purpose, country, language_of(tracker))

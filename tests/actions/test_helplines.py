@@ -22,8 +22,21 @@ async def test_unknown_country_is_asked_for(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     events = await ActionShowHelplines().run(dispatcher, make_tracker(), domain)
-    assert responses(dispatcher) == ["utter_ask_country"]
+    # The lines of all five focus countries first, so that "idk" or silence to
+    # the question still leaves the person with numbers to call.
+    assert responses(dispatcher) == ["utter_request_human_lines", "utter_ask_country"]
+    lines = dispatcher.messages[0]["helpline_list"]
+    for number in ("1553", "15999", "1323", "111", "1554"):
+        assert number in lines, number
     assert events == [SlotSet("awaiting_country", "helplines")]
+
+
+async def test_unknown_country_for_report_routes_is_only_asked_for(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    events = await ActionShowReportRoutes().run(dispatcher, make_tracker(), domain)
+    assert responses(dispatcher) == ["utter_ask_country"]
+    assert events == [SlotSet("awaiting_country", "report")]
 
 
 async def test_known_country_lists_its_helplines(
