@@ -251,7 +251,7 @@ def evaluate_background(
     if not files:
         return "(no held-out background set)"
     sentences = {
-        language_of_file(path).removeprefix("everyday_"): read_lines(path)
+        language_of_file(path).removeprefix(f"{name}_"): read_lines(path)
         for path in files
     }
     pairs = {f"{name}:2w": two_word_samples(lines) for name, lines in sentences.items()}
@@ -314,11 +314,23 @@ def main() -> None:
     print(evaluate(model, args.data, args.out))
     print()
     print(evaluate_background(model, args.background, args.out))
-    probe = args.data.parent / "probe"
-    if probe.is_dir():
+    for probe_name in ("probe", "probe2"):
         # Written from the intent contract alone, never from the training data.
-        print()
-        print(evaluate(model, probe, args.out / "probe"))
+        probe = args.data.parent / probe_name
+        if probe.is_dir():
+            print()
+            print(evaluate(model, probe, args.out / probe_name))
+            if any(probe.glob("ordinary_*.txt")):
+                print()
+                print(
+                    evaluate_background(
+                        model,
+                        probe,
+                        args.out / probe_name,
+                        "ordinary_*.txt",
+                        "ordinary",
+                    )
+                )
     chat = args.data.parent / "chat"
     if chat.is_dir():
         # Independent sets: written by writers who never saw the training data.
