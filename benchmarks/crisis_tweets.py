@@ -22,20 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.crisis_posts import alarms, is_dev, quiet, recall
+from bot.content.background import read_lines
 from bot.settings import ROOT
 from bot.training.models import newest
 
 DATA = ROOT / "tests" / "tweets"
 LANGUAGES = ("en", "id", "ms", "tl", "vi", "th", "lo")
-
-
-def read_posts(path: Path) -> list[str]:
-    """One post per line (blank lines skipped)."""
-    return [
-        line.strip()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
 
 
 def halves(texts: list[str], flags: list[bool]) -> str:
@@ -53,8 +45,8 @@ async def measure(agent: Any, misses: bool) -> None:
     all_crisis: list[bool] = []
     all_ordinary: list[bool] = []
     for code in LANGUAGES:
-        crisis = read_posts(DATA / f"crisis_{code}.txt")
-        ordinary = read_posts(DATA / f"ordinary_{code}.txt")
+        crisis = read_lines(DATA / f"crisis_{code}.txt")
+        ordinary = read_lines(DATA / f"ordinary_{code}.txt")
         hits = await alarms(agent, crisis)
         false = await alarms(agent, ordinary)
         all_crisis += hits

@@ -4,6 +4,8 @@ For each `tests/nlu/<lang>.yml` (held-out messages, never trained on; `id.yml`
 holds Indonesian, which must be understood and answered as Malay) it parses
 every message with the trained model and writes to results/:
 
+- probe/, probe2/ and chat/: the same for the sets written from the contract
+  alone and by outside-style writers, with their ordinary messages;
 - summary.md: per language intent accuracy, macro-F1, language-detection
   accuracy (ours, and plain langdetect's as the baseline), crisis recall and
   false-positive rate (the README copies this table);
